@@ -1,0 +1,31 @@
+"""Domain errors: what the API, the CLI and the workers map to their own error shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem with one field; `field` is a dotted path such as `activities.3.occurred_at`."""
+
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+class ReadinessError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class InvalidSubmission(ReadinessError):
+    """The submission breaks the contract; nothing may be written for it."""
+
+    def __init__(self, details: list[FieldError], *, too_large: bool = False) -> None:
+        self.details = details
+        self.too_large = too_large
+        first = details[0] if details else FieldError("", "invalid submission")
+        more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
+        super().__init__(f"{first.field}: {first.message}{more}")

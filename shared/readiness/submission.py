@@ -1,0 +1,124 @@
+"""A submission (questionnaire answers plus activity): parsing and validation with every field named."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from readiness.activity import ActivityEvent
+from readiness.errors import FieldError, InvalidSubmission
+from readiness.questionnaire import QUESTIONNAIRES, Answers, get_questionnaire, validate_answers
+
+MAX_ACTIVITIES = 5000
+MAX_BODY_BYTES = 1024 * 1024
+EARLIEST_ACTIVITY = datetime(1990, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class _SubmissionShape(BaseModel):
+    """The JSON shape; answers are checked against the questionnaire afterwards."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    questionnaire_version: str = Field(min_length=1, max_length=32)
+    answers: dict[str, Any]
+    activities: list[ActivityEvent] = Field(default_factory=list)
+
+
+class Submission(BaseModel):
+    """A validated submission: what the model scores."""
+
+    model_config = ConfigDict(frozen=True)
+
+    questionnaire_version: str
+    answers: Answers
+    activities: tuple[ActivityEvent, ...] = ()
+
+
+def parse_submission(body: str | bytes | dict[str, Any], *, now: datetime) -> Submission:
+    """Validate a submission body (JSON text or a decoded object) as of the server's clock `now`.
+
+    Raises InvalidSubmission with one FieldError per problem; `too_large` is set for the size limits.
+    """
+    if isinstance(body, str | bytes):
+        if len(body) > MAX_BODY_BYTES:
+            raise InvalidSubmission(
+                [FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes")], too_large=True
+            )
+        try:
+            decoded = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidSubmission([FieldError("body", f"is not valid JSON: {exc}")]) from exc
+    else:
+        decoded = body
+    if not isinstance(decoded, dict):
+        raise InvalidSubmission([FieldError("body", "must be a JSON object")])
+    activities = decoded.get("activities")
+    if isinstance(activities, list) and len(activities) > MAX_ACTIVITIES:
+        raise InvalidSubmission(
+            [FieldError("activities", f"at most {MAX_ACTIVITIES} activities per submission, got {len(activities)}")],
+            too_large=True,
+        )
+    try:
+        shape = _SubmissionShape.model_validate(decoded)
+    except ValidationError as exc:
+        details = pydantic_field_errors(exc)
+        # answers are checked too, so that one round trip names every problem
+        if isinstance(decoded.get("answers"), dict):
+            details += _answer_errors(decoded.get("questionnaire_version"), decoded["answers"])
+        raise InvalidSubmission(details) from None
+
+    if shape.questionnaire_version not in QUESTIONNAIRES:
+        known = ", ".join(sorted(QUESTIONNAIRES))
+        raise InvalidSubmission([FieldError("questionnaire_version", f"unknown version; known: {known}")])
+    answers, errors = validate_answers(get_questionnaire(shape.questionnaire_version), shape.answers)
+    errors += activity_date_errors(shape.activities, now=now)
+    if errors:
+        raise InvalidSubmission(errors)
+    return Submission(
+        questionnaire_version=shape.questionnaire_version, answers=answers, activities=tuple(shape.activities)
+    )
+
+
+def activity_date_errors(activities: list[ActivityEvent], *, now: datetime, prefix: str = "activities") -> list[FieldError]:
+    """Events dated before 1990 or more than five minutes after the server's clock."""
+    latest = now + CLOCK_SKEW
+    errors = []
+    for index, event in enumerate(activities):
+        moment = event.occurred_at_utc()
+        if moment < EARLIEST_ACTIVITY:
+            errors.append(FieldError(f"{prefix}.{index}.occurred_at", "must be on or after 1990-01-01"))
+        elif moment > latest:
+            errors.append(FieldError(f"{prefix}.{index}.occurred_at", "must not be in the future"))
+    return errors
+
+
+def _answer_errors(version: Any, answers: dict[str, Any]) -> list[FieldError]:
+    if not isinstance(version, str) or version not in QUESTIONNAIRES:
+        return []
+    return validate_answers(get_questionnaire(version), answers)[1]
+
+
+def pydantic_field_errors(exc: ValidationError) -> list[FieldError]:
+    """pydantic's errors as FieldErrors with dotted paths (`activities.3.type`)."""
+    details = []
+    for error in exc.errors(include_url=False, include_context=False):
+        path = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part))
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            message = "is not a known field"
+        elif error["type"] == "missing":
+            message = "is required"
+        elif error["type"] == "enum":
+            message = message.replace("Input should be", "must be")
+        elif message.startswith("Value error, "):
+            message = message.removeprefix("Value error, ")
+        details.append(FieldError(path or "body", message))
+    return details
+
+
+def _is_union_tag(part: object) -> bool:
+    return isinstance(part, str) and part in {"str", "none", "constrained-str", "function-before[_iso_text_only(), datetime]"}
