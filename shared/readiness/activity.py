@@ -46,16 +46,28 @@ class CounterpartRole(StrEnum):
     OTHER = "other"
 
 
-def _iso_text_only(value: Any) -> Any:
-    # pydantic would read a number as a Unix timestamp; the contract says ISO-8601 text.
+def _iso_datetime(value: Any) -> Any:
+    """ISO-8601 text to an aware datetime (a bare date is midnight, a naive time is UTC).
+
+    Parsed here with the standard library because it is several times faster than the generic path and
+    yields datetimes whose timestamp() is cheap; pydantic alone would also read a number as a Unix time,
+    which the contract does not allow.
+    """
     if isinstance(value, datetime):
-        return value
+        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
     if not isinstance(value, str):
-        raise ValueError("must be an ISO-8601 date or datetime string, such as 2026-03-14 or 2026-03-14T09:30:00Z")
-    return value
+        raise ValueError(_DATE_MESSAGE)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(_DATE_MESSAGE) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-IsoDatetime = Annotated[datetime, BeforeValidator(_iso_text_only)]
+_DATE_MESSAGE = "must be an ISO-8601 date or datetime, such as 2026-03-14 or 2026-03-14T09:30:00Z"
+
+
+IsoDatetime = Annotated[datetime, BeforeValidator(_iso_datetime)]
 
 
 class ActivityEvent(BaseModel):
@@ -70,7 +82,7 @@ class ActivityEvent(BaseModel):
     counterpart_role: CounterpartRole | None = None
 
     def occurred_at_utc(self) -> datetime:
-        """The time as an aware UTC datetime: a naive time or a bare date is read as UTC."""
+        """The time as an aware UTC datetime (validation already made every time aware)."""
         moment = self.occurred_at
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 

@@ -23,9 +23,10 @@ class ReadinessError(Exception):
 class InvalidSubmission(ReadinessError):
     """The submission breaks the contract; nothing may be written for it."""
 
-    def __init__(self, details: list[FieldError], *, too_large: bool = False) -> None:
+    def __init__(self, details: list[FieldError], *, too_large: bool = False, malformed: bool = False) -> None:
         self.details = details
-        self.too_large = too_large
+        self.too_large = too_large  # a size limit (body bytes, activity count): HTTP 413
+        self.malformed = malformed  # not JSON at all: HTTP 400
         first = details[0] if details else FieldError("", "invalid submission")
         more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
         super().__init__(f"{first.field}: {first.message}{more}")

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from readiness.activity import ActivityEvent
 from readiness.errors import FieldError, InvalidSubmission
@@ -25,7 +25,7 @@ class _SubmissionShape(BaseModel):
 
     questionnaire_version: str = Field(min_length=1, max_length=32)
     answers: dict[str, Any]
-    activities: list[ActivityEvent] = Field(default_factory=list)
+    activities: list[ActivityEvent] = Field(default_factory=list, max_length=MAX_ACTIVITIES)
 
 
 class Submission(BaseModel):
@@ -39,37 +39,19 @@ class Submission(BaseModel):
 
 
 def parse_submission(body: str | bytes | dict[str, Any], *, now: datetime) -> Submission:
-    """Validate a submission body (JSON text or a decoded object) as of the server's clock `now`.
+    """Validate a submission body (JSON text, or an already decoded object) as of the server's clock `now`.
 
     Raises InvalidSubmission with one FieldError per problem; `too_large` is set for the size limits.
     """
-    if isinstance(body, str | bytes):
-        if len(body) > MAX_BODY_BYTES:
-            raise InvalidSubmission(
-                [FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes")], too_large=True
-            )
-        try:
-            decoded = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidSubmission([FieldError("body", f"is not valid JSON: {exc}")]) from exc
-    else:
-        decoded = body
-    if not isinstance(decoded, dict):
-        raise InvalidSubmission([FieldError("body", "must be a JSON object")])
-    activities = decoded.get("activities")
-    if isinstance(activities, list) and len(activities) > MAX_ACTIVITIES:
-        raise InvalidSubmission(
-            [FieldError("activities", f"at most {MAX_ACTIVITIES} activities per submission, got {len(activities)}")],
-            too_large=True,
-        )
     try:
-        shape = _SubmissionShape.model_validate(decoded)
+        if isinstance(body, str | bytes):
+            if len(body) > MAX_BODY_BYTES:
+                raise InvalidSubmission([FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes")], too_large=True)
+            shape = _SubmissionShape.model_validate_json(body)  # parses and validates in one pass
+        else:
+            shape = _SubmissionShape.model_validate(body)
     except ValidationError as exc:
-        details = pydantic_field_errors(exc)
-        # answers are checked too, so that one round trip names every problem
-        if isinstance(decoded.get("answers"), dict):
-            details += _answer_errors(decoded.get("questionnaire_version"), decoded["answers"])
-        raise InvalidSubmission(details) from None
+        raise _rejection(exc, body) from None
 
     if shape.questionnaire_version not in QUESTIONNAIRES:
         known = ", ".join(sorted(QUESTIONNAIRES))
@@ -83,12 +65,39 @@ def parse_submission(body: str | bytes | dict[str, Any], *, now: datetime) -> Su
     )
 
 
+def _rejection(exc: ValidationError, body: str | bytes | dict[str, Any]) -> InvalidSubmission:
+    errors = exc.errors(include_url=False, include_context=False)
+    if any(e["type"] == "json_invalid" for e in errors):
+        reason = next(e["msg"] for e in errors if e["type"] == "json_invalid").removeprefix("Invalid JSON: ")
+        return InvalidSubmission([FieldError("body", f"is not valid JSON ({reason})")], malformed=True)
+    if any(e["type"] == "too_long" and tuple(e["loc"]) == ("activities",) for e in errors):
+        return InvalidSubmission(
+            [FieldError("activities", f"at most {MAX_ACTIVITIES} activities per submission")], too_large=True
+        )
+    details = pydantic_field_errors(exc)
+    # the answers are checked as well, so that one round trip names every problem
+    decoded = _decoded(body)
+    if isinstance(decoded.get("answers"), dict):
+        details += _answer_errors(decoded.get("questionnaire_version"), decoded["answers"])
+    return InvalidSubmission(details)
+
+
+def _decoded(body: str | bytes | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(body, dict):
+        return body
+    try:
+        decoded = json.loads(body)
+    except ValueError:
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
 def activity_date_errors(activities: list[ActivityEvent], *, now: datetime, prefix: str = "activities") -> list[FieldError]:
     """Events dated before 1990 or more than five minutes after the server's clock."""
     latest = now + CLOCK_SKEW
     errors = []
     for index, event in enumerate(activities):
-        moment = event.occurred_at_utc()
+        moment = event.occurred_at  # validation made it timezone-aware, so it compares as an instant
         if moment < EARLIEST_ACTIVITY:
             errors.append(FieldError(f"{prefix}.{index}.occurred_at", "must be on or after 1990-01-01"))
         elif moment > latest:
@@ -108,7 +117,9 @@ def pydantic_field_errors(exc: ValidationError) -> list[FieldError]:
     for error in exc.errors(include_url=False, include_context=False):
         path = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part))
         message = error["msg"]
-        if error["type"] == "extra_forbidden":
+        if error["type"] == "model_type" and not error["loc"]:
+            message = "must be a JSON object"
+        elif error["type"] == "extra_forbidden":
             message = "is not a known field"
         elif error["type"] == "missing":
             message = "is required"
@@ -122,3 +133,24 @@ def pydantic_field_errors(exc: ValidationError) -> list[FieldError]:
 
 def _is_union_tag(part: object) -> bool:
     return isinstance(part, str) and part in {"str", "none", "constrained-str", "function-before[_iso_text_only(), datetime]"}
+
+
+_ACTIVITY_LIST = TypeAdapter(list[ActivityEvent])
+
+
+def parse_activities(body: str | bytes, *, now: datetime, limit: int, prefix: str = "activities") -> list[ActivityEvent]:
+    """Validate a JSON array of activity events (stored history, ingestion batches) with the same rules."""
+    try:
+        activities = _ACTIVITY_LIST.validate_json(body)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors()):
+            raise InvalidSubmission([FieldError("body", "is not valid JSON")], malformed=True) from None
+        details = [FieldError(f"{prefix}.{d.field}" if d.field != "body" else prefix, d.message)
+                   for d in pydantic_field_errors(exc)]
+        raise InvalidSubmission(details) from None
+    if len(activities) > limit:
+        raise InvalidSubmission([FieldError(prefix, f"at most {limit} activities per call")], too_large=True)
+    errors = activity_date_errors(activities, now=now, prefix=prefix)
+    if errors:
+        raise InvalidSubmission(errors)
+    return activities

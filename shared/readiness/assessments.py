@@ -1,0 +1,177 @@
+"""Assessments as the service keeps them: create (score and store), read one, page through a history.
+
+The HTTP layer calls these use cases; they depend on a repository interface, never on boto3.
+Authentication happens here, against what is stored: a user is whoever holds the token whose
+hash their assessments carry, and another user's assessment is indistinguishable from none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from readiness.activity_log import decode_log, distinct, encode_log, merged_log, pseudonymise, unseen_history
+from readiness.errors import ReadinessError
+from readiness.identity import (
+    Credential,
+    InvalidCredentials,
+    is_assessment_id,
+    issue_user_token,
+    new_assessment_id,
+)
+from readiness.result import AssessmentResult, ScoreChange
+from readiness.store import AssessmentAlreadyExists, AssessmentPage, AssessmentRepository, AssessmentSummary
+from readiness.store.records import StoredAssessment
+from readiness.submission import Submission
+
+
+class AssessmentNotFound(ReadinessError):
+    """No such assessment or user, or not the caller's (the two are deliberately indistinguishable)."""
+
+
+class PreviousAssessment(BaseModel):
+    """The assessment before this one, and what moved the score since."""
+
+    model_config = ConfigDict(frozen=True)
+
+    assessment_id: str
+    score: int = Field(ge=0, le=100)
+    delta: int = Field(ge=-100, le=100, description="this score minus the previous one")
+    changes: ScoreChange = Field(description="what moved the score, per dimension and signal")
+
+
+class Assessment(AssessmentResult):
+    """An assessment as the API serves it: the model's result with its id, owner and time."""
+
+    assessment_id: str = Field(description="opaque id; ids sort by creation time")
+    user_id: str
+    created_at: datetime = Field(description="when the service stored it (UTC)")
+    previous: PreviousAssessment | None = Field(
+        default=None, description="the user's previous assessment, if any"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedAssessment:
+    assessment: Assessment
+    user_token: str | None  # only for a new user; shown once
+
+
+class AssessmentService:
+    """The assessment use cases over a repository."""
+
+    def __init__(self, repository: AssessmentRepository) -> None:
+        self._repository = repository
+
+    def create(
+        self, submission: Submission, *, credential: Credential | None, now: datetime
+    ) -> CreatedAssessment:
+        """Score a validated submission as of ``now`` and store it; a returning user gets ``previous``."""
+        from readiness.compare import what_moved
+        from readiness.scoring import score_assessment
+
+        latest: StoredAssessment | None = None
+        user_token: str | None = None
+        if credential is None:
+            issued = issue_user_token()
+            user_id, token_hash, user_token = issued.user_id, issued.token_hash, issued.token
+        else:
+            latest = self._repository.latest(credential.user_id)
+            if latest is None or not credential.matches(latest.owner_token_hash):
+                raise InvalidCredentials("unknown or wrong user token")
+            user_id, token_hash = credential.user_id, latest.owner_token_hash
+
+        new_events = tuple(distinct(pseudonymise(submission.activities, user_id)))
+        history = (
+            unseen_history(decode_log(latest.inputs.get("activity_log", [])), new_events) if latest else []
+        )
+        result = score_assessment(
+            submission.model_copy(update={"activities": new_events}), as_of=now, history=history
+        )
+
+        previous = None
+        if latest is not None:
+            before = AssessmentResult.model_validate(latest.body)
+            previous = PreviousAssessment(
+                assessment_id=latest.assessment_id,
+                score=before.score,
+                delta=result.score - before.score,
+                changes=what_moved(before, result),
+            )
+        inputs = {
+            "questionnaire_version": submission.questionnaire_version,
+            "answers": submission.answers,
+            "activities_submitted": len(new_events),
+            "activity_log": encode_log(merged_log(history, new_events)),
+        }
+        for attempt in range(2):
+            assessment = Assessment.model_validate(
+                {
+                    **result.model_dump(),
+                    "assessment_id": new_assessment_id(now),
+                    "user_id": user_id,
+                    "created_at": now,
+                    "previous": previous,
+                }
+            )
+            try:
+                self._repository.add(_stored(assessment, token_hash, inputs))
+            except AssessmentAlreadyExists:
+                if attempt:
+                    raise
+                continue  # an 80-bit random collision within one millisecond: draw another id
+            break
+        return CreatedAssessment(assessment=assessment, user_token=user_token)
+
+    def get(self, credential: Credential, assessment_id: str) -> dict[str, Any]:
+        """The caller's assessment as served (a JSON object)."""
+        stored = (
+            self._repository.get(credential.user_id, assessment_id)
+            if is_assessment_id(assessment_id)
+            else None
+        )
+        if stored is None:
+            self._authenticate(credential)
+            raise AssessmentNotFound("no such assessment")
+        if not credential.matches(stored.owner_token_hash):
+            raise InvalidCredentials("unknown or wrong user token")
+        return stored.body
+
+    def history(
+        self, credential: Credential, user_id: str, *, limit: int, after: str | None
+    ) -> AssessmentPage:
+        """A page of the caller's assessments, newest first."""
+        if user_id != credential.user_id:
+            self._authenticate(credential)
+            raise AssessmentNotFound("no such user")
+        page = self._repository.page(user_id, limit=limit, after=after)
+        if page.items:
+            if not credential.matches(page.items[0].owner_token_hash):
+                raise InvalidCredentials("unknown or wrong user token")
+        else:
+            self._authenticate(credential)
+        return page
+
+    def _authenticate(self, credential: Credential) -> None:
+        stored_hash = self._repository.owner_token_hash(credential.user_id)
+        if stored_hash is None or not credential.matches(stored_hash):
+            raise InvalidCredentials("unknown or wrong user token")
+
+
+def _stored(assessment: Assessment, token_hash: str, inputs: dict[str, Any]) -> StoredAssessment:
+    summary = AssessmentSummary(
+        assessment_id=assessment.assessment_id,
+        user_id=assessment.user_id,
+        created_at=assessment.created_at,
+        as_of=assessment.as_of,
+        score=assessment.score,
+        band=assessment.band.value,
+        confidence=assessment.confidence.value,
+        model_version=assessment.model_version,
+        questionnaire_version=assessment.questionnaire_version,
+        owner_token_hash=token_hash,
+    )
+    return StoredAssessment(summary=summary, body=assessment.model_dump(mode="json"), inputs=inputs)

@@ -1,0 +1,80 @@
+"""The service's configuration: one pydantic model, read from the environment once, at the edge."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+# field name -> environment variable (the names template.yaml sets)
+ENVIRONMENT_NAMES: dict[str, tuple[str, ...]] = {
+    "table_name": ("TABLE_NAME",),
+    "idempotency_table_name": ("IDEMPOTENCY_TABLE_NAME",),
+    "log_level": ("LOG_LEVEL",),
+    "service_name": ("POWERTOOLS_SERVICE_NAME",),
+    "stage": ("STAGE",),
+    "dynamodb_endpoint_url": ("DYNAMODB_ENDPOINT_URL",),
+    "cors_allow_origin": ("CORS_ALLOW_ORIGIN",),
+    "idempotency_expiry_seconds": ("IDEMPOTENCY_EXPIRY_SECONDS",),
+    "region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+}
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not configure the service correctly (a deployment problem, not a client's)."""
+
+
+class Settings(BaseModel):
+    """Everything a function reads from its environment; domain code receives values, never os.environ."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    table_name: str | None = Field(default=None, min_length=3, max_length=255)
+    idempotency_table_name: str | None = Field(default=None, min_length=3, max_length=255)
+    log_level: LogLevel = "INFO"
+    service_name: str = "readiness"
+    stage: str = "dev"
+    # Set by the local stack so that boto3 talks to a moto server instead of AWS.
+    dynamodb_endpoint_url: str | None = Field(default=None, pattern=r"^https?://")
+    cors_allow_origin: str = "*"
+    # How long a retry with the same Idempotency-Key returns the first response.
+    idempotency_expiry_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    region: str = "us-east-1"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        values: dict[str, str] = {}
+        for field, names in ENVIRONMENT_NAMES.items():
+            for name in names:
+                value = environ.get(name, "").strip()
+                if value:
+                    values[field] = value.upper() if field == "log_level" else value
+                    break
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{ENVIRONMENT_NAMES[str(e['loc'][0])][0]}: {e['msg']}" for e in exc.errors(include_url=False)
+            )
+            raise ConfigurationError(f"invalid environment: {problems}") from None
+
+    def require_table(self) -> str:
+        if not self.table_name:
+            raise ConfigurationError("TABLE_NAME is not set")
+        return self.table_name
+
+    def require_idempotency_table(self) -> str:
+        if not self.idempotency_table_name:
+            raise ConfigurationError("IDEMPOTENCY_TABLE_NAME is not set")
+        return self.idempotency_table_name
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read once (tests call get_settings.cache_clear() after changing env)."""
+    return Settings.from_environ(os.environ)
