@@ -15,14 +15,18 @@ def _as_of(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"--as-of must be an ISO-8601 date or datetime, got {text!r}") from exc
+        raise argparse.ArgumentTypeError(
+            f"--as-of must be an ISO-8601 date or datetime, got {text!r}"
+        ) from exc
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m readiness", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    score = commands.add_parser("score", help="score a submission {questionnaire_version, answers, activities}")
+    score = commands.add_parser(
+        "score", help="score a submission {questionnaire_version, answers, activities}"
+    )
     score.add_argument("file", help="the submission JSON file, or - for standard input")
     score.add_argument("--as-of", type=_as_of, default=None, help="score as of this time (default: now)")
     score.add_argument("--format", choices=("json", "text"), default="json")

@@ -22,19 +22,33 @@ def what_moved(before: AssessmentResult, after: AssessmentResult) -> ScoreChange
             now = new_lines[signal].points if signal in new_lines else 0
             if was != now:
                 detail = (new_lines.get(signal) or old_lines[signal]).detail
-                signals.append(SignalChange(signal=signal, detail=detail, before=was, after=now, delta=now - was))
+                signals.append(
+                    SignalChange(signal=signal, detail=detail, before=was, after=now, delta=now - was)
+                )
         signals.sort(key=lambda s: (-abs(s.delta), s.signal))
-        changes.append(DimensionChange(
-            id=dimension.id, name=dimension.name, before=before_score, after=dimension.score,
-            delta=dimension.score - before_score, signals=signals[:SIGNALS_PER_DIMENSION],
-        ))
+        changes.append(
+            DimensionChange(
+                id=dimension.id,
+                name=dimension.name,
+                before=before_score,
+                after=dimension.score,
+                delta=dimension.score - before_score,
+                signals=signals[:SIGNALS_PER_DIMENSION],
+            )
+        )
     changes.sort(key=lambda c: (-abs(c.delta), c.id))
     old_flags = {f.id for f in before.flags}
     new_flags = {f.id for f in after.flags}
     delta = after.score - before.score
     return ScoreChange(
-        before=before.score, after=after.score, delta=delta, band_before=before.band, band_after=after.band,
-        dimensions=changes, flags_added=sorted(new_flags - old_flags), flags_cleared=sorted(old_flags - new_flags),
+        before=before.score,
+        after=after.score,
+        delta=delta,
+        band_before=before.band,
+        band_after=after.band,
+        dimensions=changes,
+        flags_added=sorted(new_flags - old_flags),
+        flags_cleared=sorted(old_flags - new_flags),
         summary=_summary(delta, changes),
     )
 

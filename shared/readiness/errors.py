@@ -23,7 +23,9 @@ class ReadinessError(Exception):
 class InvalidSubmission(ReadinessError):
     """The submission breaks the contract; nothing may be written for it."""
 
-    def __init__(self, details: list[FieldError], *, too_large: bool = False, malformed: bool = False) -> None:
+    def __init__(
+        self, details: list[FieldError], *, too_large: bool = False, malformed: bool = False
+    ) -> None:
         self.details = details
         self.too_large = too_large  # a size limit (body bytes, activity count): HTTP 413
         self.malformed = malformed  # not JSON at all: HTTP 400

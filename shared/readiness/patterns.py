@@ -74,8 +74,9 @@ def _johnny_come_lately(profile: Profile) -> Flag | None:
     return Flag(
         id="johnny_come_lately",
         title="Reconnect before you reach out for help",
-        advice="A sudden wave of outreach after a long silence is easy to spot. Lead with something useful for "
-               "each person (a lead, an introduction, a congratulation) and keep in touch after you land.",
+        advice="A sudden wave of outreach after a long silence is easy to spot. Lead with something useful "
+        "for "
+        "each person (a lead, an introduction, a congratulation) and keep in touch after you land.",
         evidence=[
             f"{run} months in a row with at most {DORMANT_MONTH_MAX} outbound action, from about {oldest} to "
             f"{oldest - run + 1} months ago",
@@ -102,13 +103,14 @@ def _taker(profile: Profile) -> Flag | None:
         return None
     evidence = [f"{asks} asks (help, referrals) and {gives:g} gives in the last 12 months"]
     if asked_people:
-        evidence.append(f"{unprepared_people} of the {asked_people} people you asked had received nothing "
-                        "from you before")
+        evidence.append(
+            f"{unprepared_people} of the {asked_people} people you asked had received nothing from you before"
+        )
     return Flag(
         id="taker",
         title="Give before you ask",
         advice="People help those who have helped others. Before your next request, do something for that "
-               "person first: pass on a lead, make an introduction, endorse their work.",
+        "person first: pass on a lead, make an introduction, endorse their work.",
         evidence=evidence,
     )
 
@@ -118,8 +120,11 @@ def _dormant_network(profile: Profile, answers: Answers) -> Flag | None:
         age = profile.last_outbound_age
         if 0 <= age <= DORMANT_DAYS:
             return None
-        fact = (f"your last outbound contact was {age:.0f} days ago" if age >= 0
-                else "no outbound contact (messages, help, introductions, conversations) is recorded")
+        fact = (
+            f"your last outbound contact was {age:.0f} days ago"
+            if age >= 0
+            else "no outbound contact (messages, help, introductions, conversations) is recorded"
+        )
     else:
         if answers.get("continuity_count") != 0:
             return None
@@ -128,7 +133,7 @@ def _dormant_network(profile: Profile, answers: Answers) -> Flag | None:
         id="dormant_network",
         title="Your network has gone quiet",
         advice="Quiet networks are hard to wake when you need them. Send two or three messages this week "
-               "that ask for nothing: share an article, congratulate a move, say thanks.",
+        "that ask for nothing: share an article, congratulate a move, say thanks.",
         evidence=[fact, f"no outbound contact in the last {DORMANT_DAYS} days"],
     )
 
@@ -139,30 +144,46 @@ def _market_blind(profile: Profile, answers: Answers) -> Flag | None:
         return None
     if not profile.counted and reported is None:
         return None
-    evidence = ["no recruiter or hiring-manager conversation recorded in the last 12 months"] if profile.counted \
+    evidence = (
+        ["no recruiter or hiring-manager conversation recorded in the last 12 months"]
+        if profile.counted
         else []
+    )
     if reported == 0:
-        evidence.append("you reported no conversations with recruiters or hiring managers in the last 12 months")
+        evidence.append(
+            "you reported no conversations with recruiters or hiring managers in the last 12 months"
+        )
     return Flag(
         id="market_blind",
         title="Find out what the market wants now",
         advice="Talk to a recruiter or a hiring manager in your field every few months, not only when you "
-               "are looking: ask which skills they struggle to find and what is changing next year.",
+        "are looking: ask which skills they struggle to find and what is changing next year.",
         evidence=evidence,
     )
 
 
-def _say_do_gap(profile: Profile, answers: Answers, parts: dict[str, DimensionParts],
-                confidence: Confidence) -> Flag | None:
+def _say_do_gap(
+    profile: Profile, answers: Answers, parts: dict[str, DimensionParts], confidence: Confidence
+) -> Flag | None:
     if confidence is Confidence.LOW:
         return None  # too little recorded activity to contradict anyone
     w = profile.windows
     comparisons = [
-        ("reach_count", "people outside work you talked with in the last 12 months",
-         len(w.people_12m) + w.anonymous_contacts_12m),
-        ("continuity_count", "people you contacted just to catch up in the last 90 days",
-         len(w.catch_up_90d) + w.anonymous_catch_up_90d),
-        ("generosity_count", "people you helped in the last 90 days", len(w.helped_90d) + w.anonymous_helped_90d),
+        (
+            "reach_count",
+            "people outside work you talked with in the last 12 months",
+            len(w.people_12m) + w.anonymous_contacts_12m,
+        ),
+        (
+            "continuity_count",
+            "people you contacted just to catch up in the last 90 days",
+            len(w.catch_up_90d) + w.anonymous_catch_up_90d,
+        ),
+        (
+            "generosity_count",
+            "people you helped in the last 90 days",
+            len(w.helped_90d) + w.anonymous_helped_90d,
+        ),
         ("market_count", "recruiter or hiring-manager conversations in the last 12 months", w.market_12m),
         ("growth_count", "skills, certifications or projects in the last 12 months", w.growth_12m),
         ("visibility_count", "introductions you made in the last 12 months", w.introductions_12m),
@@ -188,16 +209,22 @@ def _say_do_gap(profile: Profile, answers: Answers, parts: dict[str, DimensionPa
                 over += 1
             else:
                 under += 1
-            evidence.append(f"{dimension}: your answers score {dim_parts.questionnaire:.0f}/100, your recorded "
-                            f"activity {dim_parts.behaviour_index:.0f}/100")
+            evidence.append(
+                f"{dimension}: your answers score {dim_parts.questionnaire:.0f}/100, your recorded "
+                f"activity {dim_parts.behaviour_index:.0f}/100"
+            )
     if not evidence:
         return None
     if over >= under:
         title = "What you do may not match what you believe you do"
-        advice = ("Your answers describe more than your recorded activity shows. Check whether activity is "
-                  "missing from your data; if not, pick one habit from your answers and make it real this month.")
+        advice = (
+            "Your answers describe more than your recorded activity shows. Check whether activity is "
+            "missing from your data; if not, pick one habit from your answers and make it real this month."
+        )
     else:
         title = "You may be underselling yourself"
-        advice = ("Your recorded activity shows more than your answers claim. Give yourself credit: that "
-                  "track record is what people remember when you need them.")
+        advice = (
+            "Your recorded activity shows more than your answers claim. Give yourself credit: that "
+            "track record is what people remember when you need them."
+        )
     return Flag(id="say_do_gap", title=title, advice=advice, evidence=evidence)

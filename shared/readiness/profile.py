@@ -72,23 +72,34 @@ def _signals_of(kind: ActivityType) -> tuple[tuple[str, float], ...]:
     if rule.tie and kind is not _T.EVENT_ATTENDED:
         pairs.append((TIE, 1.0))
     for name, weight in (
-        (GIVE, rule.give), (ASK, rule.ask), (RECOGNITION_GIVEN, rule.recognition_given),
-        (RECOGNITION_RECEIVED, rule.recognition_received), (MARKET, rule.market if kind is not _T.EVENT_ATTENDED else 0),
-        (CONNECTOR, rule.connector), (KNOWLEDGE, rule.knowledge), (SOUGHT_OUT, rule.sought_out),
+        (GIVE, rule.give),
+        (ASK, rule.ask),
+        (RECOGNITION_GIVEN, rule.recognition_given),
+        (RECOGNITION_RECEIVED, rule.recognition_received),
+        (MARKET, rule.market if kind is not _T.EVENT_ATTENDED else 0),
+        (CONNECTOR, rule.connector),
+        (KNOWLEDGE, rule.knowledge),
+        (SOUGHT_OUT, rule.sought_out),
     ):
         if weight:
             pairs.append((name, weight))
     extra = {
-        _T.RECRUITER_CONVERSATION: MARKET_RECRUITER, _T.HIRING_MANAGER_CONVERSATION: MARKET_HIRING_MANAGER,
-        _T.INFORMATIONAL_INTERVIEW: MARKET_INFORMATIONAL, _T.EVENT_ATTENDED: MEETUP, _T.SKILL_LEARNED: SKILL,
-        _T.PROJECT_STARTED: PROJECT, _T.CERTIFICATION_EARNED: CERTIFICATION,
+        _T.RECRUITER_CONVERSATION: MARKET_RECRUITER,
+        _T.HIRING_MANAGER_CONVERSATION: MARKET_HIRING_MANAGER,
+        _T.INFORMATIONAL_INTERVIEW: MARKET_INFORMATIONAL,
+        _T.EVENT_ATTENDED: MEETUP,
+        _T.SKILL_LEARNED: SKILL,
+        _T.PROJECT_STARTED: PROJECT,
+        _T.CERTIFICATION_EARNED: CERTIFICATION,
     }.get(kind)
     if extra:
         pairs.append((extra, 1.0))
     return tuple(pairs)
 
 
-TYPE_SIGNALS: dict[ActivityType, tuple[tuple[str, float], ...]] = {kind: _signals_of(kind) for kind in ActivityType}
+TYPE_SIGNALS: dict[ActivityType, tuple[tuple[str, float], ...]] = {
+    kind: _signals_of(kind) for kind in ActivityType
+}
 # Talking with a recruiter or a hiring manager by message is market intelligence too, at half weight.
 ROLE_MARKET_SIGNALS: dict[CounterpartRole, tuple[tuple[str, float], ...]] = {
     CounterpartRole.RECRUITER: ((MARKET, 0.5), (MARKET_RECRUITER, 0.5)),
@@ -97,22 +108,37 @@ ROLE_MARKET_SIGNALS: dict[CounterpartRole, tuple[tuple[str, float], ...]] = {
 # The totals each signal feeds: ".cov" credits repeat contact up to REPEAT_CAP, ".people" caps each
 # person at 1; only the ones a dimension reads are kept.
 _KEYS: dict[str, tuple[str, ...]] = {
-    CONTACT: ("contact.people",), TIE: ("tie.people",), GIVE: ("give.cov", "give.people"), ASK: ("ask.cov",),
-    RECOGNITION_GIVEN: ("recognition_given.cov",), RECOGNITION_RECEIVED: ("recognition_received.cov",),
-    MARKET: ("market.people",), MARKET_RECRUITER: ("market_recruiter.cov",),
-    MARKET_HIRING_MANAGER: ("market_hiring_manager.cov",), MARKET_INFORMATIONAL: ("market_informational.cov",),
-    CONNECTOR: ("connector.people",), KNOWLEDGE: ("knowledge.cov",), SOUGHT_OUT: ("sought_out.people",),
-    MEETUP: ("meetup.cov",), SKILL: ("skill.cov",), PROJECT: ("project.cov",), CERTIFICATION: ("certification.cov",),
+    CONTACT: ("contact.people",),
+    TIE: ("tie.people",),
+    GIVE: ("give.cov", "give.people"),
+    ASK: ("ask.cov",),
+    RECOGNITION_GIVEN: ("recognition_given.cov",),
+    RECOGNITION_RECEIVED: ("recognition_received.cov",),
+    MARKET: ("market.people",),
+    MARKET_RECRUITER: ("market_recruiter.cov",),
+    MARKET_HIRING_MANAGER: ("market_hiring_manager.cov",),
+    MARKET_INFORMATIONAL: ("market_informational.cov",),
+    CONNECTOR: ("connector.people",),
+    KNOWLEDGE: ("knowledge.cov",),
+    SOUGHT_OUT: ("sought_out.people",),
+    MEETUP: ("meetup.cov",),
+    SKILL: ("skill.cov",),
+    PROJECT: ("project.cov",),
+    CERTIFICATION: ("certification.cov",),
 }
 _ROLE_KEYS = {role: "role." + role.value for role in CounterpartRole}
-_ROLE_MARKET_TYPES = frozenset({_T.MESSAGE_SENT, _T.MESSAGE_RECEIVED, _T.INVITATION_SENT, _T.INVITATION_RECEIVED})
+_ROLE_MARKET_TYPES = frozenset(
+    {_T.MESSAGE_SENT, _T.MESSAGE_RECEIVED, _T.INVITATION_SENT, _T.INVITATION_RECEIVED}
+)
 _OUTBOUND = frozenset(k for k, r in TYPE_RULES.items() if r.outbound)
 _INBOUND = frozenset(k for k, r in TYPE_RULES.items() if r.inbound or r.two_way)
 _TWO_WAY = frozenset(k for k, r in TYPE_RULES.items() if r.two_way)
 _GROWTH = frozenset(k for k, r in TYPE_RULES.items() if r.long_half_life)
 _GIVES = frozenset(k for k, r in TYPE_RULES.items() if r.give)
 _ASKS = frozenset(k for k, r in TYPE_RULES.items() if r.ask)
-_MARKET_TALK = frozenset({_T.RECRUITER_CONVERSATION, _T.HIRING_MANAGER_CONVERSATION, _T.INFORMATIONAL_INTERVIEW})
+_MARKET_TALK = frozenset(
+    {_T.RECRUITER_CONVERSATION, _T.HIRING_MANAGER_CONVERSATION, _T.INFORMATIONAL_INTERVIEW}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +158,15 @@ class TypeInfo:
 
 TYPE_INFO: dict[ActivityType, TypeInfo] = {
     kind: TypeInfo(
-        signals=TYPE_SIGNALS[kind], decay_rate=_K_GROWTH if kind in _GROWTH else _K_NETWORK,
+        signals=TYPE_SIGNALS[kind],
+        decay_rate=_K_GROWTH if kind in _GROWTH else _K_NETWORK,
         contact=bool(TYPE_SIGNALS[kind]) and TYPE_SIGNALS[kind][0][0] == CONTACT,
-        outbound=kind in _OUTBOUND, inbound=kind in _INBOUND, two_way=kind in _TWO_WAY,
-        give=kind in _GIVES, ask=kind in _ASKS, role_market=kind in _ROLE_MARKET_TYPES,
+        outbound=kind in _OUTBOUND,
+        inbound=kind in _INBOUND,
+        two_way=kind in _TWO_WAY,
+        give=kind in _GIVES,
+        ask=kind in _ASKS,
+        role_market=kind in _ROLE_MARKET_TYPES,
     )
     for kind in ActivityType
 }
@@ -155,8 +186,21 @@ class Party:
     """What the model knows about one counterpart, or about one type's events without a counterpart."""
 
     __slots__ = (
-        "anonymous", "asks", "contacts", "conversation", "earliest_give", "first_age", "has_in", "has_out",
-        "last_age", "out_first", "out_last", "role", "role_age", "roles", "signals",
+        "anonymous",
+        "asks",
+        "contacts",
+        "conversation",
+        "earliest_give",
+        "first_age",
+        "has_in",
+        "has_out",
+        "last_age",
+        "out_first",
+        "out_last",
+        "role",
+        "role_age",
+        "roles",
+        "signals",
     )
 
     def __init__(self, anonymous: bool) -> None:
@@ -179,9 +223,17 @@ class Party:
     def clone(self) -> Party:
         twin = Party(self.anonymous)
         twin.first_age, twin.last_age, twin.out_first, twin.out_last = (
-            self.first_age, self.last_age, self.out_first, self.out_last)
+            self.first_age,
+            self.last_age,
+            self.out_first,
+            self.out_last,
+        )
         twin.contacts, twin.has_in, twin.has_out, twin.conversation = (
-            self.contacts, self.has_in, self.has_out, self.conversation)
+            self.contacts,
+            self.has_in,
+            self.has_out,
+            self.conversation,
+        )
         twin.role, twin.role_age, twin.earliest_give = self.role, self.role_age, self.earliest_give
         twin.signals = {k: v.copy() for k, v in self.signals.items()}
         twin.roles = {k: v.copy() for k, v in self.roles.items()} if self.roles is not None else None
@@ -266,7 +318,9 @@ class Party:
             if self.roles:
                 for role, (total, largest) in self.roles.items():
                     key = _ROLE_KEYS[role]
-                    totals[key] = get(key, 0.0) + sign * ANONYMOUS_FACTOR * min(total, ANONYMOUS_CAP * largest)
+                    totals[key] = get(key, 0.0) + sign * ANONYMOUS_FACTOR * min(
+                        total, ANONYMOUS_CAP * largest
+                    )
             return
         for name, (total, largest) in self.signals.items():
             credit = total if total < REPEAT_CAP * largest else REPEAT_CAP * largest
@@ -372,8 +426,16 @@ class Windows:
 
 
 _HELP_COUNTED = frozenset({_T.HELP_GIVEN, _T.REFERRAL_GIVEN, _T.INTRODUCTION_MADE, _T.RECOMMENDATION_GIVEN})
-_CATCH_UP = frozenset({_T.MESSAGE_SENT, _T.HELP_GIVEN, _T.INTRODUCTION_MADE, _T.REFERRAL_GIVEN,
-                       _T.RECOMMENDATION_GIVEN, _T.INFORMATIONAL_INTERVIEW})
+_CATCH_UP = frozenset(
+    {
+        _T.MESSAGE_SENT,
+        _T.HELP_GIVEN,
+        _T.INTRODUCTION_MADE,
+        _T.REFERRAL_GIVEN,
+        _T.RECOMMENDATION_GIVEN,
+        _T.INFORMATIONAL_INTERVIEW,
+    }
+)
 _TAKER_GIVE_WEIGHT = {k: (0.5 if k in {_T.ENDORSEMENT_GIVEN, _T.KNOWLEDGE_SHARED} else 1.0) for k in _GIVES}
 
 
@@ -470,8 +532,10 @@ class Profile:
         """(weighted outbound coverage, weighted two-way coverage, outbound days, two-way days)."""
         two_way = _intersect(self.outbound_cover, self.inbound_cover)
         return (
-            weighted_coverage(self.outbound_cover), weighted_coverage(two_way),
-            covered_days(self.outbound_cover), covered_days(two_way),
+            weighted_coverage(self.outbound_cover),
+            weighted_coverage(two_way),
+            covered_days(self.outbound_cover),
+            covered_days(two_way),
         )
 
     def changed_totals(self, other: Profile) -> set[str]:
@@ -499,7 +563,9 @@ class Profile:
             key = (anonymous, event.type.value if anonymous else str(event.counterpart))
             party = touched.get(key)
             if party is None:
-                source = self.anonymous.get(event.type) if anonymous else self.named.get(str(event.counterpart))
+                source = (
+                    self.anonymous.get(event.type) if anonymous else self.named.get(str(event.counterpart))
+                )
                 if source is not None:
                     source.contribute(twin.totals, -1.0)
                 party = touched[key] = source.clone() if source is not None else Party(anonymous)
@@ -512,18 +578,20 @@ class Profile:
                     new_out.append(span)
             if event.type in _INBOUND and span:
                 new_in.append(span)
-        for (anonymous, key), party in touched.items():
+        for (anonymous, name), party in touched.items():
             if anonymous:
-                twin.anonymous[ActivityType(key)] = party
+                twin.anonymous[ActivityType(name)] = party
             else:
-                twin.named[key] = party
+                twin.named[name] = party
             party.contribute(twin.totals)
         twin.outbound_cover = _merge([*self.outbound_cover, *new_out]) if new_out else self.outbound_cover
         twin.inbound_cover = _merge([*self.inbound_cover, *new_in]) if new_in else self.inbound_cover
         return twin
 
 
-def _count_windows(windows: Windows, event: ActivityEvent, kind: ActivityType, key: str | None, age: float) -> None:
+def _count_windows(
+    windows: Windows, event: ActivityEvent, kind: ActivityType, key: str | None, age: float
+) -> None:
     if kind in _GIVES:
         windows.gives_12m += _TAKER_GIVE_WEIGHT[kind]
     elif kind in _ASKS:

@@ -42,48 +42,99 @@ class Action:
 
 
 ACTIONS: tuple[Action, ...] = (
-    Action("reconnect_dormant_ties", "continuity",
-           "Get back in touch with three people you have not talked to for six months or more, asking for "
-           "nothing: share something useful or ask how they are doing.",
-           (Step(T.MESSAGE_SENT, 3, "dormant", reply=True),), {"continuity_count": 3}),
-    Action("introduce_two_people", "visibility",
-           "Introduce two people in your network who should know each other, this month.",
-           (Step(T.INTRODUCTION_MADE, 2, "known"),), {"visibility_count": 1, "generosity_count": 2}),
-    Action("help_two_people", "generosity",
-           "Offer concrete help to two people this month: review a CV, pass on a lead, answer a question.",
-           (Step(T.HELP_GIVEN, 2, "known"),), {"generosity_count": 2}),
-    Action("give_before_asking", "generosity",
-           "Before your next request, do something for the people you have asked for help: a lead, an "
-           "introduction, an endorsement of their work.",
-           (Step(T.HELP_GIVEN, 2, "unprepared"),), {"generosity_count": 2}),
-    Action("talk_to_a_recruiter", "market",
-           "Book a 20-minute call with a recruiter in your field and ask which skills they see demand for now "
-           "and next year.",
-           (Step(T.RECRUITER_CONVERSATION, 1, "new", R.RECRUITER),), {"market_count": 1}),
-    Action("talk_to_a_hiring_manager", "market",
-           "Ask a hiring manager for a short informational conversation about what their team will need next.",
-           (Step(T.HIRING_MANAGER_CONVERSATION, 1, "new", R.HIRING_MANAGER),), {"market_count": 1}),
-    Action("share_what_you_learned", "visibility",
-           "Write up one thing you learned recently and share it where people in your field will see it.",
-           (Step(T.KNOWLEDGE_SHARED, 2),), {"visibility_2": 1}),
-    Action("learn_a_skill_in_demand", "growth",
-           "Pick one skill that job ads in your field keep asking for, and finish a course or a small project "
-           "that proves it.",
-           (Step(T.SKILL_LEARNED, 1),), {"growth_count": 1}),
-    Action("take_a_stretch_project", "growth",
-           "Volunteer for a stretch project or a new client at work.",
-           (Step(T.PROJECT_STARTED, 1),), {"growth_count": 1}),
-    Action("recommend_a_colleague", "generosity",
-           "Write an unprompted recommendation for a colleague whose work you value.",
-           (Step(T.RECOMMENDATION_GIVEN, 1, "known"),), {"generosity_count": 1}),
-    Action("attend_an_event_and_follow_up", "reach",
-           "Go to one event in your field and follow up with two people you met there within a week.",
-           (Step(T.EVENT_ATTENDED, 1), Step(T.CONNECTION_MADE, 2, "new"), Step(T.MESSAGE_SENT, 2, "new", reply=True)),
-           {"reach_count": 2}),
-    Action("candid_catch_up", "lifelines",
-           "Schedule a candid catch-up with a mentor or a close contact: say what you are struggling with, "
-           "ask for honest feedback, and offer the same.",
-           (Step(T.MESSAGE_SENT, 1, "close", R.MENTOR, reply=True),), {"lifelines_3": 1}),
+    Action(
+        "reconnect_dormant_ties",
+        "continuity",
+        "Get back in touch with three people you have not talked to for six months or more, asking for "
+        "nothing: share something useful or ask how they are doing.",
+        (Step(T.MESSAGE_SENT, 3, "dormant", reply=True),),
+        {"continuity_count": 3},
+    ),
+    Action(
+        "introduce_two_people",
+        "visibility",
+        "Introduce two people in your network who should know each other, this month.",
+        (Step(T.INTRODUCTION_MADE, 2, "known"),),
+        {"visibility_count": 1, "generosity_count": 2},
+    ),
+    Action(
+        "help_two_people",
+        "generosity",
+        "Offer concrete help to two people this month: review a CV, pass on a lead, answer a question.",
+        (Step(T.HELP_GIVEN, 2, "known"),),
+        {"generosity_count": 2},
+    ),
+    Action(
+        "give_before_asking",
+        "generosity",
+        "Before your next request, do something for the people you have asked for help: a lead, an "
+        "introduction, an endorsement of their work.",
+        (Step(T.HELP_GIVEN, 2, "unprepared"),),
+        {"generosity_count": 2},
+    ),
+    Action(
+        "talk_to_a_recruiter",
+        "market",
+        "Book a 20-minute call with a recruiter in your field and ask which skills they see demand for now "
+        "and next year.",
+        (Step(T.RECRUITER_CONVERSATION, 1, "new", R.RECRUITER),),
+        {"market_count": 1},
+    ),
+    Action(
+        "talk_to_a_hiring_manager",
+        "market",
+        "Ask a hiring manager for a short informational conversation about what their team will need next.",
+        (Step(T.HIRING_MANAGER_CONVERSATION, 1, "new", R.HIRING_MANAGER),),
+        {"market_count": 1},
+    ),
+    Action(
+        "share_what_you_learned",
+        "visibility",
+        "Write up one thing you learned recently and share it where people in your field will see it.",
+        (Step(T.KNOWLEDGE_SHARED, 2),),
+        {"visibility_2": 1},
+    ),
+    Action(
+        "learn_a_skill_in_demand",
+        "growth",
+        "Pick one skill that job ads in your field keep asking for, and finish a course or a small project "
+        "that proves it.",
+        (Step(T.SKILL_LEARNED, 1),),
+        {"growth_count": 1},
+    ),
+    Action(
+        "take_a_stretch_project",
+        "growth",
+        "Volunteer for a stretch project or a new client at work.",
+        (Step(T.PROJECT_STARTED, 1),),
+        {"growth_count": 1},
+    ),
+    Action(
+        "recommend_a_colleague",
+        "generosity",
+        "Write an unprompted recommendation for a colleague whose work you value.",
+        (Step(T.RECOMMENDATION_GIVEN, 1, "known"),),
+        {"generosity_count": 1},
+    ),
+    Action(
+        "attend_an_event_and_follow_up",
+        "reach",
+        "Go to one event in your field and follow up with two people you met there within a week.",
+        (
+            Step(T.EVENT_ATTENDED, 1),
+            Step(T.CONNECTION_MADE, 2, "new"),
+            Step(T.MESSAGE_SENT, 2, "new", reply=True),
+        ),
+        {"reach_count": 2},
+    ),
+    Action(
+        "candid_catch_up",
+        "lifelines",
+        "Schedule a candid catch-up with a mentor or a close contact: say what you are struggling with, "
+        "ask for honest feedback, and offer the same.",
+        (Step(T.MESSAGE_SENT, 1, "close", R.MENTOR, reply=True),),
+        {"lifelines_3": 1},
+    ),
 )
 
 
@@ -105,8 +156,10 @@ def _counterparts(profile: Profile) -> dict[str, list[str]]:
         if party.asks and party.earliest_give <= max(age for age, _ in party.asks):
             unprepared.append(key)
     return {
-        "dormant": [k for _, k in sorted(dormant)], "close": [k for _, k in sorted(close)],
-        "known": [k for _, k in sorted(known)], "unprepared": sorted(unprepared),
+        "dormant": [k for _, k in sorted(dormant)],
+        "close": [k for _, k in sorted(close)],
+        "known": [k for _, k in sorted(known)],
+        "unprepared": sorted(unprepared),
     }
 
 
@@ -135,7 +188,12 @@ def _changed_answers(answers: Answers, changes: dict[str, int], questions: dict[
     for qid, step in changes.items():
         question = questions.get(qid)
         current = answers.get(qid)
-        if question is None or question.max is None or not isinstance(current, int) or isinstance(current, bool):
+        if (
+            question is None
+            or question.max is None
+            or not isinstance(current, int)
+            or isinstance(current, bool)
+        ):
             continue
         updated[qid] = min(question.max, current + step)
     return updated
@@ -166,8 +224,6 @@ def recommend(
         moved_answers = [q for q in action.answer_changes if new_answers.get(q) != answers.get(q)]
         affected = {d for d, reads in DIMENSION_READS.items() if not reads.isdisjoint(changed)}
         affected |= {questions[q].dimension or "" for q in moved_answers} - {""}
-        if not has_activity:
-            affected = set(DIMENSION_READS)  # the behaviour index appears for every dimension
         opinions_moved = any(questions[q].kind is not QuestionKind.COUNT for q in moved_answers)
         new_subscales = questionnaire_subscales(version, new_answers) if opinions_moved else subscales
         new_parts = dimension_parts(simulated, new_subscales, new_answers, True, only=affected, base=parts)

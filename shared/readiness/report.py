@@ -9,7 +9,8 @@ BAND_LABELS = {"early": "Early", "building": "Building", "ready": "Ready", "stro
 
 def render_text(result: AssessmentResult) -> str:
     lines = [
-        f"Job-search readiness: {result.score}/100 ({BAND_LABELS[result.band]}), confidence {result.confidence}",
+        f"Job-search readiness: {result.score}/100 ({BAND_LABELS[result.band]}), "
+        f"confidence {result.confidence}",
         f"As of {result.as_of.isoformat()} - model {result.model_version}, "
         f"questionnaire {result.questionnaire_version}",
         f"Based on {result.evidence.activities_counted} activities over {result.evidence.months_of_history} "

@@ -42,7 +42,10 @@ class DimensionScore(BaseModel):
     weight: float
     questionnaire_score: int = Field(ge=0, le=100, description="the questionnaire subscale, 0-100")
     behaviour_score: int | None = Field(
-        default=None, ge=0, le=100, description="the behaviour index from dated activity, 0-100; null without activity"
+        default=None,
+        ge=0,
+        le=100,
+        description="the behaviour index from dated activity, 0-100; null without activity",
     )
     explanation: list[ExplanationLine]
 
@@ -66,7 +69,9 @@ class Recommendation(BaseModel):
     id: str
     action: str
     dimension: str
-    expected_gain: float = Field(description="points of overall score the model gains when it simulates the action")
+    expected_gain: float = Field(
+        description="points of overall score the model gains when it simulates the action"
+    )
 
 
 class Evidence(BaseModel):

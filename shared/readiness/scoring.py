@@ -62,17 +62,30 @@ DIMENSION_NAMES: dict[str, str] = {
     "visibility": "Trusted node and connector",
 }
 DIMENSION_WEIGHTS: dict[str, float] = {
-    "reach": 0.16, "continuity": 0.18, "generosity": 0.18, "market": 0.14,
-    "growth": 0.10, "lifelines": 0.12, "visibility": 0.12,
+    "reach": 0.16,
+    "continuity": 0.18,
+    "generosity": 0.18,
+    "market": 0.14,
+    "growth": 0.10,
+    "lifelines": 0.12,
+    "visibility": 0.12,
 }
 # (count question, saturation constant): 60 * (1 - e^(-count/k)) is the self-reported behaviour index
 SELF_REPORT_ITEMS: dict[str, tuple[str, float]] = {
-    "reach": ("reach_count", 20.0), "continuity": ("continuity_count", 6.0),
-    "generosity": ("generosity_count", 4.0), "market": ("market_count", 4.0),
-    "growth": ("growth_count", 3.0), "lifelines": ("lifelines_count", 2.5),
+    "reach": ("reach_count", 20.0),
+    "continuity": ("continuity_count", 6.0),
+    "generosity": ("generosity_count", 4.0),
+    "market": ("market_count", 4.0),
+    "growth": ("growth_count", 3.0),
+    "lifelines": ("lifelines_count", 2.5),
     "visibility": ("visibility_count", 3.0),
 }
-BAND_FLOORS: tuple[tuple[int, Band], ...] = ((75, Band.STRONG), (55, Band.READY), (35, Band.BUILDING), (0, Band.EARLY))
+BAND_FLOORS: tuple[tuple[int, Band], ...] = (
+    (75, Band.STRONG),
+    (55, Band.READY),
+    (35, Band.BUILDING),
+    (0, Band.EARLY),
+)
 ROLES = tuple(CounterpartRole)
 ROLE_KEYS = tuple("role." + role for role in ROLES)
 
@@ -132,8 +145,10 @@ def _n(value: float) -> str:
 
 def _coverage_detail(p: Profile) -> str:
     _, _, outbound_days, two_way_days = p.coverage()
-    return (f"outbound contact in about {outbound_days / MONTH_DAYS:.0f} of the last 24 months, "
-            f"two-way in about {two_way_days / MONTH_DAYS:.0f} (recent months weigh more)")
+    return (
+        f"outbound contact in about {outbound_days / MONTH_DAYS:.0f} of the last 24 months, "
+        f"two-way in about {two_way_days / MONTH_DAYS:.0f} (recent months weigh more)"
+    )
 
 
 def _recent_detail(p: Profile) -> str:
@@ -156,77 +171,210 @@ def _yes(value: float) -> str:
 
 COMPONENTS: dict[str, tuple[Component, ...]] = {
     "reach": (
-        Component("distinct_contacts", 45, ("contact.people",), lambda p: sat(p.total(CONTACT + ".people"), 25.0),
-                  lambda p: f"recent contact with about {_n(p.total(CONTACT + '.people'))} distinct people; "
-                            "each person counts once however often you talk"),
-        Component("role_diversity", 15, ROLE_KEYS, _roles_fraction,
-                  lambda p: "contacts in " + str(sum(p.total("role." + r) >= 0.5 for r in ROLES))
-                            + " of 5 roles (recruiter, hiring manager, peer, mentor, other)"),
-        Component("established_ties", 25, ("established",), lambda p: sat(p.total("established"), 8.0),
-                  lambda p: f"about {_n(p.total('established'))} ties with two or more years of history, "
-                            "weighted by how recently you were in touch"),
-        Component("new_ties", 15, ("tie.people",), lambda p: sat(p.total(TIE + ".people"), 10.0),
-                  lambda p: f"about {_n(p.total(TIE + '.people'))} recent new connections or invitations"),
+        Component(
+            "distinct_contacts",
+            45,
+            ("contact.people",),
+            lambda p: sat(p.total(CONTACT + ".people"), 25.0),
+            lambda p: (
+                f"recent contact with about {_n(p.total(CONTACT + '.people'))} distinct people; "
+                "each person counts once however often you talk"
+            ),
+        ),
+        Component(
+            "role_diversity",
+            15,
+            ROLE_KEYS,
+            _roles_fraction,
+            lambda p: (
+                "contacts in "
+                + str(sum(p.total("role." + r) >= 0.5 for r in ROLES))
+                + " of 5 roles (recruiter, hiring manager, peer, mentor, other)"
+            ),
+        ),
+        Component(
+            "established_ties",
+            25,
+            ("established",),
+            lambda p: sat(p.total("established"), 8.0),
+            lambda p: (
+                f"about {_n(p.total('established'))} ties with two or more years of history, "
+                "weighted by how recently you were in touch"
+            ),
+        ),
+        Component(
+            "new_ties",
+            15,
+            ("tie.people",),
+            lambda p: sat(p.total(TIE + ".people"), 10.0),
+            lambda p: f"about {_n(p.total(TIE + '.people'))} recent new connections or invitations",
+        ),
     ),
     "continuity": (
         Component("month_coverage", 55, ("coverage",), _coverage_fraction, _coverage_detail),
         Component("recent_outreach", 20, ("last_outbound",), _recent_fraction, _recent_detail),
-        Component("returning_contacts", 25, ("returning",), lambda p: sat(p.total("returning"), 6.0),
-                  lambda p: f"about {_n(p.total('returning'))} people you came back to at least twice, "
-                            "two months or more apart"),
+        Component(
+            "returning_contacts",
+            25,
+            ("returning",),
+            lambda p: sat(p.total("returning"), 6.0),
+            lambda p: (
+                f"about {_n(p.total('returning'))} people you came back to at least twice, "
+                "two months or more apart"
+            ),
+        ),
     ),
     "generosity": (
-        Component("people_helped", 40, ("give.people",), lambda p: sat(p.total(GIVE + ".people"), 6.0),
-                  lambda p: f"gave to about {_n(p.total(GIVE + '.people'))} people (help, introductions, "
-                            "referrals, recommendations, shared knowledge)"),
-        Component("give_ask_balance", 25, ("give.cov", "ask.cov"),
-                  lambda p: _ratio(p.total(GIVE + ".cov"), p.total(ASK + ".cov")) * sat(p.total(GIVE + ".cov"), 3.0),
-                  lambda p: f"gives to asks about {_n(p.total(GIVE + '.cov'))} to {_n(p.total(ASK + '.cov'))} "
-                            "(recent weigh more)"),
-        Component("give_before_ask", 20, ("give.cov", "asked", "unprepared"), _give_first_fraction, _give_first_detail),
-        Component("recognition_balance", 15, ("recognition_given.cov", "recognition_received.cov"),
-                  lambda p: _ratio(p.total(RECOGNITION_GIVEN + ".cov"), p.total(RECOGNITION_RECEIVED + ".cov"))
-                  * sat(p.total(RECOGNITION_GIVEN + ".cov"), 2.0),
-                  lambda p: f"recommendations and endorsements given to received about "
-                            f"{_n(p.total(RECOGNITION_GIVEN + '.cov'))} to {_n(p.total(RECOGNITION_RECEIVED + '.cov'))}"),
+        Component(
+            "people_helped",
+            40,
+            ("give.people",),
+            lambda p: sat(p.total(GIVE + ".people"), 6.0),
+            lambda p: (
+                f"gave to about {_n(p.total(GIVE + '.people'))} people (help, introductions, "
+                "referrals, recommendations, shared knowledge)"
+            ),
+        ),
+        Component(
+            "give_ask_balance",
+            25,
+            ("give.cov", "ask.cov"),
+            lambda p: (
+                _ratio(p.total(GIVE + ".cov"), p.total(ASK + ".cov")) * sat(p.total(GIVE + ".cov"), 3.0)
+            ),
+            lambda p: (
+                f"gives to asks about {_n(p.total(GIVE + '.cov'))} to {_n(p.total(ASK + '.cov'))} "
+                "(recent weigh more)"
+            ),
+        ),
+        Component(
+            "give_before_ask",
+            20,
+            ("give.cov", "asked", "unprepared"),
+            _give_first_fraction,
+            _give_first_detail,
+        ),
+        Component(
+            "recognition_balance",
+            15,
+            ("recognition_given.cov", "recognition_received.cov"),
+            lambda p: (
+                _ratio(p.total(RECOGNITION_GIVEN + ".cov"), p.total(RECOGNITION_RECEIVED + ".cov"))
+                * sat(p.total(RECOGNITION_GIVEN + ".cov"), 2.0)
+            ),
+            lambda p: (
+                f"recommendations and endorsements given to received about "
+                f"{_n(p.total(RECOGNITION_GIVEN + '.cov'))} to {_n(p.total(RECOGNITION_RECEIVED + '.cov'))}"
+            ),
+        ),
     ),
     "market": (
-        Component("market_conversations", 60, ("market.people",), lambda p: sat(p.total(MARKET + ".people"), 3.0),
-                  lambda p: f"about {_n(p.total(MARKET + '.people'))} recent conversations with recruiters, "
-                            "hiring managers or people in roles you might want"),
-        Component("both_sides_of_hiring", 20, ("market_recruiter.cov", "market_hiring_manager.cov", "market_informational.cov"), _market_breadth,
-                  lambda p: f"recruiters: {_yes(p.total(MARKET_RECRUITER + '.cov'))}, hiring managers: "
-                            f"{_yes(p.total(MARKET_HIRING_MANAGER + '.cov'))}, informational interviews: "
-                            f"{_yes(p.total(MARKET_INFORMATIONAL + '.cov'))}"),
-        Component("events_attended", 20, ("meetup.cov",), lambda p: sat(p.total(MEETUP + ".cov"), 3.0),
-                  lambda p: f"about {_n(p.total(MEETUP + '.cov'))} recent events attended"),
+        Component(
+            "market_conversations",
+            60,
+            ("market.people",),
+            lambda p: sat(p.total(MARKET + ".people"), 3.0),
+            lambda p: (
+                f"about {_n(p.total(MARKET + '.people'))} recent conversations with recruiters, "
+                "hiring managers or people in roles you might want"
+            ),
+        ),
+        Component(
+            "both_sides_of_hiring",
+            20,
+            ("market_recruiter.cov", "market_hiring_manager.cov", "market_informational.cov"),
+            _market_breadth,
+            lambda p: (
+                f"recruiters: {_yes(p.total(MARKET_RECRUITER + '.cov'))}, hiring managers: "
+                f"{_yes(p.total(MARKET_HIRING_MANAGER + '.cov'))}, informational interviews: "
+                f"{_yes(p.total(MARKET_INFORMATIONAL + '.cov'))}"
+            ),
+        ),
+        Component(
+            "events_attended",
+            20,
+            ("meetup.cov",),
+            lambda p: sat(p.total(MEETUP + ".cov"), 3.0),
+            lambda p: f"about {_n(p.total(MEETUP + '.cov'))} recent events attended",
+        ),
     ),
     "growth": (
-        Component("skills_learned", 45, ("skill.cov",), lambda p: sat(p.total(SKILL + ".cov"), 2.5),
-                  lambda p: f"about {_n(p.total(SKILL + '.cov'))} skills learned recently (half-life 12 months)"),
-        Component("projects_started", 35, ("project.cov",), lambda p: sat(p.total(PROJECT + ".cov"), 1.5),
-                  lambda p: f"about {_n(p.total(PROJECT + '.cov'))} new projects or clients recently"),
-        Component("certifications", 20, ("certification.cov",), lambda p: sat(p.total(CERTIFICATION + ".cov"), 1.0),
-                  lambda p: f"about {_n(p.total(CERTIFICATION + '.cov'))} certifications earned recently"),
+        Component(
+            "skills_learned",
+            45,
+            ("skill.cov",),
+            lambda p: sat(p.total(SKILL + ".cov"), 2.5),
+            lambda p: f"about {_n(p.total(SKILL + '.cov'))} skills learned recently (half-life 12 months)",
+        ),
+        Component(
+            "projects_started",
+            35,
+            ("project.cov",),
+            lambda p: sat(p.total(PROJECT + ".cov"), 1.5),
+            lambda p: f"about {_n(p.total(PROJECT + '.cov'))} new projects or clients recently",
+        ),
+        Component(
+            "certifications",
+            20,
+            ("certification.cov",),
+            lambda p: sat(p.total(CERTIFICATION + ".cov"), 1.0),
+            lambda p: f"about {_n(p.total(CERTIFICATION + '.cov'))} certifications earned recently",
+        ),
     ),
     "lifelines": (
-        Component("long_running_relationships", 60, ("lifeline",), lambda p: sat(p.total("lifeline"), 3.0),
-                  lambda p: f"about {_n(p.total('lifeline'))} two-way relationships of a year or more, "
-                            "weighted by how recently you were in touch"),
-        Component("reciprocity", 25, ("reciprocal",), lambda p: sat(p.total("reciprocal"), 3.0),
-                  lambda p: f"about {_n(p.total('reciprocal'))} people you give to who also reach out to you"),
-        Component("mentor", 15, ("mentor",), lambda p: sat(p.total("mentor"), 1.0),
-                  lambda p: f"two-way contact with a mentor: {_yes(p.total('mentor'))}"),
+        Component(
+            "long_running_relationships",
+            60,
+            ("lifeline",),
+            lambda p: sat(p.total("lifeline"), 3.0),
+            lambda p: (
+                f"about {_n(p.total('lifeline'))} two-way relationships of a year or more, "
+                "weighted by how recently you were in touch"
+            ),
+        ),
+        Component(
+            "reciprocity",
+            25,
+            ("reciprocal",),
+            lambda p: sat(p.total("reciprocal"), 3.0),
+            lambda p: f"about {_n(p.total('reciprocal'))} people you give to who also reach out to you",
+        ),
+        Component(
+            "mentor",
+            15,
+            ("mentor",),
+            lambda p: sat(p.total("mentor"), 1.0),
+            lambda p: f"two-way contact with a mentor: {_yes(p.total('mentor'))}",
+        ),
     ),
     "visibility": (
-        Component("introductions_made", 40, ("connector.people",), lambda p: sat(p.total(CONNECTOR + ".people"), 3.0),
-                  lambda p: f"introductions or referrals for about {_n(p.total(CONNECTOR + '.people'))} people"),
-        Component("knowledge_shared", 30, ("knowledge.cov",), lambda p: sat(p.total(KNOWLEDGE + ".cov"), 4.0),
-                  lambda p: f"about {_n(p.total(KNOWLEDGE + '.cov'))} recent pieces of knowledge shared "
-                            "(comments and reactions count a little)"),
-        Component("sought_out", 30, ("sought_out.people",), lambda p: sat(p.total(SOUGHT_OUT + ".people"), 8.0),
-                  lambda p: f"about {_n(p.total(SOUGHT_OUT + '.people'))} people sought you out (invitations, "
-                            "messages, recommendations, endorsements)"),
+        Component(
+            "introductions_made",
+            40,
+            ("connector.people",),
+            lambda p: sat(p.total(CONNECTOR + ".people"), 3.0),
+            lambda p: f"introductions or referrals for about {_n(p.total(CONNECTOR + '.people'))} people",
+        ),
+        Component(
+            "knowledge_shared",
+            30,
+            ("knowledge.cov",),
+            lambda p: sat(p.total(KNOWLEDGE + ".cov"), 4.0),
+            lambda p: (
+                f"about {_n(p.total(KNOWLEDGE + '.cov'))} recent pieces of knowledge shared "
+                "(comments and reactions count a little)"
+            ),
+        ),
+        Component(
+            "sought_out",
+            30,
+            ("sought_out.people",),
+            lambda p: sat(p.total(SOUGHT_OUT + ".people"), 8.0),
+            lambda p: (
+                f"about {_n(p.total(SOUGHT_OUT + '.people'))} people sought you out (invitations, "
+                "messages, recommendations, endorsements)"
+            ),
+        ),
     ),
 }
 
@@ -247,7 +395,9 @@ class DimensionParts:
         self.self_report = self_report  # the self-reported behaviour index, 0-100
         self.behaviour = behaviour  # each component's 0-100 points, None without activity
         self.behaviour_index = sum(behaviour) if behaviour is not None else 0.0
-        self.raw = QUESTIONNAIRE_SHARE * questionnaire + BEHAVIOUR_SHARE * max(self.behaviour_index, self_report)
+        self.raw = QUESTIONNAIRE_SHARE * questionnaire + BEHAVIOUR_SHARE * max(
+            self.behaviour_index, self_report
+        )
 
     @property
     def uses_self_report(self) -> bool:
@@ -259,7 +409,11 @@ def questionnaire_subscales(version: str, answers: Answers) -> dict[str, tuple[f
     items: dict[str, list[tuple[Question, float]]] = {d: [] for d in DIMENSION_NAMES}
     for section in get_questionnaire(version).sections:
         for question in section.questions:
-            if question.dimension is None or question.kind is QuestionKind.COUNT or question.id not in answers:
+            if (
+                question.dimension is None
+                or question.kind is QuestionKind.COUNT
+                or question.id not in answers
+            ):
                 continue
             items[question.dimension].append((question, item_points(question, answers[question.id])))
     return {
@@ -271,18 +425,28 @@ def questionnaire_subscales(version: str, answers: Answers) -> dict[str, tuple[f
 def self_report_index(dimension: str, answers: Answers) -> float:
     qid, scale = SELF_REPORT_ITEMS[dimension]
     count = answers.get(qid)
-    return SELF_REPORT_CEILING * sat(float(count), scale) if isinstance(count, int) and not isinstance(count, bool) else 0.0
+    return (
+        SELF_REPORT_CEILING * sat(float(count), scale)
+        if isinstance(count, int) and not isinstance(count, bool)
+        else 0.0
+    )
 
 
 def dimension_parts(
-    profile: Profile, subscales: dict[str, tuple[float, list[Question]]], answers: Answers, has_activity: bool,
-    only: Iterable[str] | None = None, base: dict[str, DimensionParts] | None = None,
+    profile: Profile,
+    subscales: dict[str, tuple[float, list[Question]]],
+    answers: Answers,
+    has_activity: bool,
+    only: Iterable[str] | None = None,
+    base: dict[str, DimensionParts] | None = None,
 ) -> dict[str, DimensionParts]:
     """Every dimension's parts; with `only` and `base`, recompute those dimensions and reuse the rest."""
     parts = dict(base) if base is not None else {}
     for dimension in COMPONENTS if only is None else only:
         behaviour = [c.points * c.fraction(profile) for c in COMPONENTS[dimension]] if has_activity else None
-        parts[dimension] = DimensionParts(subscales[dimension][0], self_report_index(dimension, answers), behaviour)
+        parts[dimension] = DimensionParts(
+            subscales[dimension][0], self_report_index(dimension, answers), behaviour
+        )
     return parts
 
 
@@ -303,32 +467,46 @@ def _apportion(raw: list[float], total: int) -> list[int]:
         for i in order[:missing]:
             floors[i] += 1
     else:
-        for i in sorted(range(len(raw)), key=lambda i: (raw[i] - floors[i], i))[: -missing]:
+        for i in sorted(range(len(raw)), key=lambda i: (raw[i] - floors[i], i))[:-missing]:
             floors[i] -= 1
     return floors
 
 
-def _explain(dimension: str, parts: DimensionParts, profile: Profile, answers: Answers,
-             questions: list[Question], score: int) -> list[ExplanationLine]:
+def _explain(
+    dimension: str,
+    parts: DimensionParts,
+    profile: Profile,
+    answers: Answers,
+    questions: list[Question],
+    score: int,
+) -> list[ExplanationLine]:
     share_q = f"{QUESTIONNAIRE_SHARE:.0%}"
-    lines: list[tuple[str, str, float]] = [(
-        "questionnaire",
-        f"your answers to {len(questions)} questions score {parts.questionnaire:.0f}/100 "
-        f"(they count for {share_q} of this dimension)",
-        QUESTIONNAIRE_SHARE * parts.questionnaire,
-    )]
+    lines: list[tuple[str, str, float]] = [
+        (
+            "questionnaire",
+            f"your answers to {len(questions)} questions score {parts.questionnaire:.0f}/100 "
+            f"(they count for {share_q} of this dimension)",
+            QUESTIONNAIRE_SHARE * parts.questionnaire,
+        )
+    ]
     if parts.uses_self_report:
         qid, _ = SELF_REPORT_ITEMS[dimension]
-        lines.append((
-            "self_reported_activity",
-            f"you reported {answers.get(qid, 0)} for '{_question_text(qid)}': self-reported activity "
-            f"counts up to {SELF_REPORT_CEILING:.0f}/100 until recorded activity shows more",
-            BEHAVIOUR_SHARE * parts.self_report,
-        ))
+        lines.append(
+            (
+                "self_reported_activity",
+                f"you reported {answers.get(qid, 0)} for '{_question_text(qid)}': self-reported activity "
+                f"counts up to {SELF_REPORT_CEILING:.0f}/100 until recorded activity shows more",
+                BEHAVIOUR_SHARE * parts.self_report,
+            )
+        )
         if parts.behaviour is not None:
-            lines.append(("recorded_activity",
-                          f"recorded activity scores {parts.behaviour_index:.0f}/100 here, below your self-report",
-                          0.0))
+            lines.append(
+                (
+                    "recorded_activity",
+                    f"recorded activity scores {parts.behaviour_index:.0f}/100 here, below your self-report",
+                    0.0,
+                )
+            )
     elif parts.behaviour is not None:
         for component, points in zip(COMPONENTS[dimension], parts.behaviour, strict=True):
             lines.append((component.signal, component.detail(profile), BEHAVIOUR_SHARE * points))
@@ -348,8 +526,10 @@ def confidence_for(profile: Profile) -> tuple[Confidence, Evidence]:
     months = math.ceil(profile.oldest_age / MONTH_DAYS) if profile.oldest_age >= 0 else 0
     active = len(profile.windows.active_months_24)
     evidence = Evidence(
-        activities_counted=profile.counted, activities_ignored=profile.ignored,
-        months_of_history=months, active_months_last_24=active,
+        activities_counted=profile.counted,
+        activities_ignored=profile.ignored,
+        months_of_history=months,
+        active_months_last_24=active,
     )
     if months >= 12 and active >= 6 and profile.counted >= 50:
         return Confidence.HIGH, evidence
@@ -378,17 +558,32 @@ def score_assessment(
     dimensions = []
     for dimension, dim_parts in parts.items():
         score = _round(dim_parts.raw)
-        dimensions.append(DimensionScore(
-            id=dimension, name=DIMENSION_NAMES[dimension], score=score, weight=DIMENSION_WEIGHTS[dimension],
-            questionnaire_score=_round(dim_parts.questionnaire),
-            behaviour_score=_round(dim_parts.behaviour_index) if dim_parts.behaviour is not None else None,
-            explanation=_explain(dimension, dim_parts, profile, answers, subscales[dimension][1], score),
-        ))
+        dimensions.append(
+            DimensionScore(
+                id=dimension,
+                name=DIMENSION_NAMES[dimension],
+                score=score,
+                weight=DIMENSION_WEIGHTS[dimension],
+                questionnaire_score=_round(dim_parts.questionnaire),
+                behaviour_score=_round(dim_parts.behaviour_index)
+                if dim_parts.behaviour is not None
+                else None,
+                explanation=_explain(dimension, dim_parts, profile, answers, subscales[dimension][1], score),
+            )
+        )
     overall = _round(sum(d.weight * d.score for d in dimensions))
     confidence, evidence = confidence_for(profile)
     return AssessmentResult(
-        as_of=as_of, model_version=MODEL_VERSION, questionnaire_version=submission.questionnaire_version,
-        score=overall, band=band_for(overall), confidence=confidence, evidence=evidence, dimensions=dimensions,
+        as_of=as_of,
+        model_version=MODEL_VERSION,
+        questionnaire_version=submission.questionnaire_version,
+        score=overall,
+        band=band_for(overall),
+        confidence=confidence,
+        evidence=evidence,
+        dimensions=dimensions,
         flags=detect_flags(profile, answers, parts, confidence),
-        recommendations=recommend(profile, answers, subscales, parts, has_activity, submission.questionnaire_version),
+        recommendations=recommend(
+            profile, answers, subscales, parts, has_activity, submission.questionnaire_version
+        ),
     )

@@ -46,7 +46,9 @@ def parse_submission(body: str | bytes | dict[str, Any], *, now: datetime) -> Su
     try:
         if isinstance(body, str | bytes):
             if len(body) > MAX_BODY_BYTES:
-                raise InvalidSubmission([FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes")], too_large=True)
+                raise InvalidSubmission(
+                    [FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes")], too_large=True
+                )
             shape = _SubmissionShape.model_validate_json(body)  # parses and validates in one pass
         else:
             shape = _SubmissionShape.model_validate(body)
@@ -92,7 +94,9 @@ def _decoded(body: str | bytes | dict[str, Any]) -> dict[str, Any]:
     return decoded if isinstance(decoded, dict) else {}
 
 
-def activity_date_errors(activities: list[ActivityEvent], *, now: datetime, prefix: str = "activities") -> list[FieldError]:
+def activity_date_errors(
+    activities: list[ActivityEvent], *, now: datetime, prefix: str = "activities"
+) -> list[FieldError]:
     """Events dated before 1990 or more than five minutes after the server's clock."""
     latest = now + CLOCK_SKEW
     errors = []
@@ -132,21 +136,30 @@ def pydantic_field_errors(exc: ValidationError) -> list[FieldError]:
 
 
 def _is_union_tag(part: object) -> bool:
-    return isinstance(part, str) and part in {"str", "none", "constrained-str", "function-before[_iso_text_only(), datetime]"}
+    return isinstance(part, str) and part in {
+        "str",
+        "none",
+        "constrained-str",
+        "function-before[_iso_text_only(), datetime]",
+    }
 
 
 _ACTIVITY_LIST = TypeAdapter(list[ActivityEvent])
 
 
-def parse_activities(body: str | bytes, *, now: datetime, limit: int, prefix: str = "activities") -> list[ActivityEvent]:
+def parse_activities(
+    body: str | bytes, *, now: datetime, limit: int, prefix: str = "activities"
+) -> list[ActivityEvent]:
     """Validate a JSON array of activity events (stored history, ingestion batches) with the same rules."""
     try:
         activities = _ACTIVITY_LIST.validate_json(body)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise InvalidSubmission([FieldError("body", "is not valid JSON")], malformed=True) from None
-        details = [FieldError(f"{prefix}.{d.field}" if d.field != "body" else prefix, d.message)
-                   for d in pydantic_field_errors(exc)]
+        details = [
+            FieldError(f"{prefix}.{d.field}" if d.field != "body" else prefix, d.message)
+            for d in pydantic_field_errors(exc)
+        ]
         raise InvalidSubmission(details) from None
     if len(activities) > limit:
         raise InvalidSubmission([FieldError(prefix, f"at most {limit} activities per call")], too_large=True)
