@@ -258,8 +258,8 @@ class Party:
                     pairs = pairs + ROLE_MARKET_SIGNALS[role]
                 if anonymous:
                     self._add_anonymous_role(role, weight)
-                elif age <= role_age:
-                    self.role, role_age = role, age
+                elif age < role_age or (age == role_age and (self.role is None or role > self.role)):
+                    self.role, role_age = role, age  # the latest role wins; a tie is settled by name
             for name, factor in pairs:
                 w = weight * factor
                 slot = signals.get(name)
@@ -457,7 +457,6 @@ class Profile:
     @classmethod
     def build(cls, events: Sequence[ActivityEvent], as_of: datetime) -> Profile:
         profile = cls()
-        as_of_seconds = as_of.timestamp()
         named, anonymous = profile.named, profile.anonymous
         outbound_cover: list[tuple[float, float]] = []
         inbound_cover: list[tuple[float, float]] = []
@@ -475,7 +474,8 @@ class Profile:
             moment = event.occurred_at
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)  # the contract reads a naive time as UTC
-            age = (as_of_seconds - moment.timestamp()) / DAY_SECONDS
+            # timedelta arithmetic is exact, so shifting events and as_of together changes no bit of any age
+            age = (as_of - moment).total_seconds() / DAY_SECONDS
             if age < 0:
                 profile.ignored += 1
                 continue
