@@ -196,3 +196,22 @@ def test_say_do_gap_in_both_directions(direction: str) -> None:
         assert any("you reported 25" in line for line in flag.evidence)
     else:
         assert flag.title == "You may be underselling yourself"
+
+
+def test_calibration_no_johnny_flag_for_ordinary_variation() -> None:
+    """False positives a counsellor would object to: a summer break, a busy quarter, a newcomer."""
+    summer_break = [event("message_sent", d, f"p{d % 7}") for d in range(2, 1000, 9) if not 400 <= d < 520]
+    busy_quarter = [event("message_sent", d, f"p{d % 7}") for d in range(2, 1000, 9)]
+    busy_quarter += [event("message_sent", 2 + d * 0.5, f"q{d}") for d in range(120)]  # triple pace lately
+    newcomer = [event("invitation_sent", 1 + d * 0.3, f"n{d}") for d in range(200)]  # joined 2 months ago
+    for events in (summer_break, busy_quarter, newcomer):
+        result = score_assessment(submission(events), as_of=AS_OF)
+        assert "johnny_come_lately" not in _flags(result)
+
+
+def test_calibration_taker_needs_repeated_asks_not_one() -> None:
+    one_ask = [event("help_asked", 10, "a"), event("message_sent", 30, "b")]
+    asks_after_giving = [event("help_given", 200 + i, f"p{i}") for i in range(4)]
+    asks_after_giving += [event("help_asked", 20 + i, f"p{i}") for i in range(4)]
+    for events in (one_ask, asks_after_giving):
+        assert "taker" not in _flags(score_assessment(submission(events), as_of=AS_OF))
