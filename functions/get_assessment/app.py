@@ -1,0 +1,32 @@
+"""GET /v1/assessments/{assessment_id}: one assessment, for its owner (anyone else gets a 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from readiness.api import routes
+from readiness.api.observability import create_logger, create_metrics, traced
+from readiness.api.requests import owner_credential
+from readiness.api.resolver import create_resolver, serve
+from readiness.api.responses import json_response
+from readiness.api.runtime import assessment_service
+
+logger = create_logger()
+metrics = create_metrics()
+app = create_resolver(logger, metrics)
+
+
+@app.get(routes.ASSESSMENT)
+def get_assessment(assessment_id: str) -> Response[str]:
+    credential = owner_credential(app.current_event)
+    return json_response(200, assessment_service().get(credential, assessment_id))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@traced
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, logger, event, context)

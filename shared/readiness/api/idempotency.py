@@ -1,0 +1,143 @@
+"""Safe retries of POST /v1/assessments with Powertools Idempotency, keyed per caller.
+
+- The idempotency record is keyed on (caller, Idempotency-Key): the caller is the hash of their
+  token, or "anonymous" for a first submission; the payload is validated by its canonical digest,
+  so the same key with another payload is a conflict (409), never a silent replay.
+- The stored response is packed (compact JSON, zlib) to keep the record at a few write units.
+- A new user's token must not sit in the idempotency table in the clear (tokens are stored only
+  as hashes). The record holds it sealed with a pad derived from the caller's Idempotency-Key,
+  which is never stored (Powertools keeps a hash of it): only a retry that presents the same key
+  can unseal it. A replay therefore shows the token again to the client that retries, and to no
+  one who reads the table.
+
+Powertools' idempotency package imports boto3, so it is imported on the first keyed request,
+never at cold start.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, cast
+
+from readiness.api.errors import IdempotencyKeyReused, IdempotentRequestInProgress
+from readiness.settings import get_settings
+from readiness.store import StoreUnavailable
+
+ANONYMOUS_CALLER = "anonymous"
+_SEAL_CONTEXT = b"readiness/user-token-seal/v1\x00"
+
+StoredResponse = dict[str, Any]  # {"body": {...}, "sealed_token": str | None}
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentCall:
+    key: str
+    caller: str  # a token hash, or ANONYMOUS_CALLER
+    payload_digest: str
+
+    def record_data(self) -> dict[str, str]:
+        # what Powertools hashes: [caller, key] names the record, payload is validated on replay
+        return {"caller": self.caller, "key": self.key, "payload": self.payload_digest}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    response: StoredResponse
+    replayed: bool
+
+
+def _pad(key: str, caller: str, length: int) -> bytes:
+    return hashlib.shake_256(_SEAL_CONTEXT + key.encode() + b"\x00" + caller.encode()).digest(length)
+
+
+def seal(secret: str, call: IdempotentCall) -> str:
+    raw = secret.encode("utf-8")
+    pad = _pad(call.key, call.caller, len(raw))
+    return base64.b64encode(bytes(a ^ b for a, b in zip(raw, pad, strict=True))).decode("ascii")
+
+
+def unseal(sealed: str, call: IdempotentCall) -> str:
+    raw = base64.b64decode(sealed)
+    pad = _pad(call.key, call.caller, len(raw))
+    return bytes(a ^ b for a, b in zip(raw, pad, strict=True)).decode("utf-8")
+
+
+def run_once(call: IdempotentCall, produce: Callable[[], StoredResponse], lambda_context: Any) -> Outcome:
+    """``produce()`` once per (caller, key, payload); later calls get its stored response back."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (
+        IdempotencyAlreadyInProgressError,
+        IdempotencyPersistenceLayerError,
+        IdempotencyValidationError,
+    )
+
+    runner, config = _runner()
+    config.register_lambda_context(lambda_context)
+    try:
+        response = runner(request=call.record_data(), produce=produce)
+    except IdempotencyValidationError:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used with a different request body; use a new key"
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise IdempotentRequestInProgress(
+            "a request with this Idempotency-Key is still being processed; retry in a moment"
+        ) from None
+    except IdempotencyPersistenceLayerError as exc:
+        raise StoreUnavailable(f"idempotency store: {type(exc.__cause__).__name__}") from None
+    replayed = bool(response.pop("_replayed", False))
+    return Outcome(response=response, replayed=replayed)
+
+
+@cache
+def _runner() -> tuple[Callable[..., StoredResponse], Any]:
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+    from aws_lambda_powertools.utilities.idempotency.serialization.base import BaseIdempotencySerializer
+
+    from readiness.api.runtime import dynamodb_client
+    from readiness.store.codec import pack_json, unpack_json
+
+    class PackedResponse(BaseIdempotencySerializer):
+        """Stores the response packed; Powertools keeps whatever dict to_dict returns."""
+
+        def to_dict(self, data: Any) -> dict[str, Any]:
+            return {"packed": base64.b64encode(pack_json(data)).decode("ascii")}
+
+        def from_dict(self, data: dict[str, Any]) -> Any:
+            return unpack_json(base64.b64decode(data["packed"]))
+
+    def mark_replay(response: Any, idempotent_data: Any) -> Any:
+        return {**response, "_replayed": True}
+
+    settings = get_settings()
+    persistence = DynamoDBPersistenceLayer(
+        table_name=settings.require_idempotency_table(), boto3_client=dynamodb_client()
+    )
+    config = IdempotencyConfig(
+        event_key_jmespath="[caller, key]",
+        payload_validation_jmespath="payload",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=settings.idempotency_expiry_seconds,
+        hash_function="sha256",
+        response_hook=mark_replay,
+    )
+
+    def produce_once(*, request: dict[str, str], produce: Callable[[], StoredResponse]) -> StoredResponse:
+        return produce()
+
+    idempotent = idempotent_function(
+        produce_once,
+        data_keyword_argument="request",
+        persistence_store=persistence,
+        config=config,
+        output_serializer=PackedResponse(),
+        key_prefix="create_assessment",
+    )
+    return cast(Callable[..., StoredResponse], idempotent), config

@@ -1,0 +1,132 @@
+"""Reading HTTP requests into validated inputs: body, headers, query; every problem names its field."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from pydantic import BaseModel, ConfigDict, Field
+
+from readiness.api.errors import InvalidRequest, MalformedBody, PayloadTooLarge
+from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, parse_limit
+from readiness.errors import FieldError
+from readiness.identity import Credential, credential_from_authorization, require_credential
+from readiness.submission import MAX_BODY_BYTES, Submission, parse_submission
+
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+# Long enough that a random key (a UUID, as the web form sends) cannot be guessed.
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{15,254}")
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentRequest:
+    """POST /v1/assessments, validated: who asks, the submission, and the retry key if any."""
+
+    submission: Submission = field(repr=False)
+    credential: Credential | None
+    idempotency_key: str | None = field(repr=False)
+    payload_digest: str  # SHA-256 of the canonical JSON body: "the same payload" for idempotency
+
+
+class HistoryQuery(BaseModel):
+    """GET /v1/users/{user_id}/assessments, validated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    after: str | None = None
+
+
+def body_bytes(event: APIGatewayProxyEventV2) -> bytes:
+    raw = event.body or ""
+    if event.is_base64_encoded:
+        try:
+            return base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise MalformedBody("the body is not valid base64") from None
+    return raw.encode("utf-8")
+
+
+def json_body(event: APIGatewayProxyEventV2) -> Any:
+    """The decoded JSON body: PayloadTooLarge over the limit, MalformedBody if it is not JSON."""
+    raw = body_bytes(event)
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes, got {len(raw)}"))
+    if not raw.strip():
+        raise MalformedBody("the body is empty; send a JSON object")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise MalformedBody("the body is not UTF-8 text") from None
+    except ValueError as exc:
+        # position only: the message of a JSON error can quote the body
+        position = getattr(exc, "pos", None)
+        where = f" (at character {position})" if isinstance(position, int) else ""
+        raise MalformedBody(f"the body is not valid JSON{where}") from None
+
+
+def idempotency_key(event: APIGatewayProxyEventV2) -> str | None:
+    value = event.headers.get(IDEMPOTENCY_KEY_HEADER.lower())
+    if value is None:
+        return None
+    if _IDEMPOTENCY_KEY.fullmatch(value) is None:
+        raise InvalidRequest(
+            [
+                FieldError(
+                    f"headers.{IDEMPOTENCY_KEY_HEADER}",
+                    "must be 16 to 255 characters of letters, digits and . _ : - (a random UUID is ideal)",
+                )
+            ]
+        )
+    return value
+
+
+def canonical_digest(document: Any) -> str:
+    """SHA-256 of a JSON document written canonically (key order and spacing do not matter)."""
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def assessment_request(event: APIGatewayProxyEventV2, *, now: datetime) -> AssessmentRequest:
+    """Credentials first (401 before anything else), then the retry key, then the body."""
+    credential = credential_from_authorization(event.headers.get("authorization"))
+    key = idempotency_key(event)
+    document = json_body(event)
+    submission = parse_submission(document, now=now)
+    return AssessmentRequest(
+        submission=submission,
+        credential=credential,
+        idempotency_key=key,
+        payload_digest=canonical_digest(document),
+    )
+
+
+def owner_credential(event: APIGatewayProxyEventV2) -> Credential:
+    return require_credential(event.headers.get("authorization"))
+
+
+def history_query(event: APIGatewayProxyEventV2, user_id: str) -> HistoryQuery:
+    params = event.query_string_parameters or {}
+    details: list[FieldError] = []
+    limit, after = DEFAULT_LIMIT, None
+    try:
+        limit = parse_limit(params.get("limit"))
+    except InvalidRequest as exc:
+        details += exc.details
+    cursor = params.get("cursor")
+    if cursor is not None:
+        try:
+            after = decode_cursor(cursor)
+        except InvalidRequest as exc:
+            details += exc.details
+    if details:
+        raise InvalidRequest(details)
+    return HistoryQuery(user_id=user_id, limit=limit, after=after)

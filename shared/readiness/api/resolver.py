@@ -1,0 +1,195 @@
+"""The resolver every function uses: CORS, and each domain exception mapped to HTTP exactly once."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.metrics import MetricUnit
+
+from readiness.api.errors import (
+    IdempotencyKeyReused,
+    IdempotentRequestInProgress,
+    InvalidRequest,
+    MalformedBody,
+    PayloadTooLarge,
+)
+from readiness.api.requests import IDEMPOTENCY_KEY_HEADER
+from readiness.api.responses import INTERNAL_ERROR_MESSAGE, error_response, finish, internal_error_payload
+from readiness.api.routes import allowed_methods
+from readiness.assessments import AssessmentNotFound
+from readiness.errors import FieldError, InvalidSubmission
+from readiness.identity import AuthenticationRequired, InvalidCredentials
+from readiness.settings import get_settings
+from readiness.store import StoreUnavailable
+
+_BEARER_CHALLENGE = 'Bearer realm="readiness"'
+
+
+def create_resolver(logger: Logger, metrics: Metrics | None = None) -> APIGatewayHttpResolver:
+    """An HTTP API (payload v2) resolver with the API's CORS policy and error envelope."""
+    settings = get_settings()
+    app = APIGatewayHttpResolver(
+        cors=CORSConfig(
+            allow_origin=settings.cors_allow_origin,
+            allow_headers=["Authorization", "Content-Type", IDEMPOTENCY_KEY_HEADER],
+            expose_headers=["Retry-After", "X-Correlation-Id", "Location", "Idempotent-Replayed"],
+            max_age=600,
+        ),
+    )
+    _install_error_handlers(app, logger, metrics)
+    return app
+
+
+def _count(metrics: Metrics | None, name: str) -> None:
+    if metrics is not None:
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+
+
+def _fields_summary(details: list[FieldError]) -> list[str]:
+    # the top-level part of each path only: a deeper segment can be a key the client made up
+    return sorted({detail.field.split(".", 1)[0] for detail in details})
+
+
+def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics: Metrics | None) -> None:
+    def invalid_submission(exc: InvalidSubmission) -> Response[str]:
+        _count(metrics, "ValidationFailed")
+        logger.info(
+            "submission rejected",
+            extra={
+                "problems": len(exc.details),
+                "fields": _fields_summary(exc.details),
+                "too_large": exc.too_large,
+            },
+        )
+        if exc.too_large:
+            return error_response(413, "payload_too_large", "The submission is too large.", exc.details)
+        return error_response(
+            422, "invalid_submission", "The submission is not valid; see details for each field.", exc.details
+        )
+
+    def payload_too_large(exc: PayloadTooLarge) -> Response[str]:
+        _count(metrics, "ValidationFailed")
+        logger.info("body rejected: too large")
+        return error_response(413, "payload_too_large", "The request body is too large.", exc.details)
+
+    def malformed_body(exc: MalformedBody) -> Response[str]:
+        _count(metrics, "ValidationFailed")
+        logger.info("body rejected: not JSON")
+        return error_response(400, "malformed_json", str(exc), [FieldError("body", str(exc))])
+
+    def invalid_request(exc: InvalidRequest) -> Response[str]:
+        _count(metrics, "ValidationFailed")
+        logger.info("request rejected", extra={"fields": _fields_summary(exc.details)})
+        return error_response(422, "invalid_request", "The request is not valid; see details.", exc.details)
+
+    def authentication_required(exc: AuthenticationRequired) -> Response[str]:
+        _count(metrics, "AuthenticationFailed")
+        logger.info("request rejected: no credentials")
+        return error_response(
+            401,
+            "unauthorized",
+            "This route needs 'Authorization: Bearer <user_token>'.",
+            headers={"WWW-Authenticate": _BEARER_CHALLENGE},
+        )
+
+    def invalid_credentials(exc: InvalidCredentials) -> Response[str]:
+        _count(metrics, "AuthenticationFailed")
+        logger.info("request rejected: invalid credentials")
+        return error_response(
+            401,
+            "unauthorized",
+            "The user token is missing, malformed or not valid.",
+            headers={"WWW-Authenticate": f'{_BEARER_CHALLENGE}, error="invalid_token"'},
+        )
+
+    def not_found(exc: AssessmentNotFound) -> Response[str]:
+        return error_response(404, "not_found", "Not found.")
+
+    def route_not_found(exc: NotFoundError) -> Response[str]:
+        path = app.current_event.path
+        methods = allowed_methods(path)
+        if methods:
+            return error_response(
+                405,
+                "method_not_allowed",
+                f"{app.current_event.http_method} is not allowed here; allowed: {', '.join(methods)}.",
+                headers={"Allow": ", ".join([*methods, "OPTIONS"])},
+            )
+        return error_response(404, "not_found", "There is no such route; see GET /v1/openapi.json.")
+
+    def idempotency_key_reused(exc: IdempotencyKeyReused) -> Response[str]:
+        logger.info("request rejected: idempotency key reused with another payload")
+        return error_response(
+            409,
+            "idempotency_key_reused",
+            str(exc),
+            [FieldError(f"headers.{IDEMPOTENCY_KEY_HEADER}", "was used before with a different body")],
+        )
+
+    def idempotent_request_in_progress(exc: IdempotentRequestInProgress) -> Response[str]:
+        return error_response(
+            409,
+            "idempotency_in_progress",
+            str(exc),
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
+
+    def store_unavailable(exc: StoreUnavailable) -> Response[str]:
+        _count(metrics, "StoreUnavailable")
+        logger.warning("storage unavailable", extra={"reason": str(exc)})
+        return error_response(
+            503,
+            "service_unavailable",
+            "The service is busy; retry after the number of seconds in Retry-After.",
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
+
+    def unexpected(exc: Exception) -> Response[str]:
+        _count(metrics, "UnexpectedError")
+        log_unexpected(logger, exc)
+        return error_response(500, "internal_error", INTERNAL_ERROR_MESSAGE)
+
+    handlers: list[tuple[type[Exception], Callable[[Any], Response[str]]]] = [
+        (InvalidSubmission, invalid_submission),
+        (PayloadTooLarge, payload_too_large),
+        (MalformedBody, malformed_body),
+        (InvalidRequest, invalid_request),
+        (AuthenticationRequired, authentication_required),
+        (InvalidCredentials, invalid_credentials),
+        (AssessmentNotFound, not_found),
+        (NotFoundError, route_not_found),
+        (IdempotencyKeyReused, idempotency_key_reused),
+        (IdempotentRequestInProgress, idempotent_request_in_progress),
+        (StoreUnavailable, store_unavailable),
+        (Exception, unexpected),
+    ]
+    for exception_type, handler in handlers:
+        app.exception_handler(exception_type)(handler)
+
+
+def log_unexpected(logger: Logger, exc: BaseException) -> None:
+    """Type and stack frames only: an exception's message can quote the input (answers, tokens)."""
+    logger.error(
+        "unexpected error",
+        extra={
+            "error_type": type(exc).__qualname__,
+            "stack": "".join(traceback.format_tb(exc.__traceback__)),
+        },
+    )
+
+
+def serve(
+    app: APIGatewayHttpResolver, logger: Logger, event: Mapping[str, Any], context: Any
+) -> dict[str, Any]:
+    """Resolve one event; whatever happens, the answer is an HTTP response in the API's envelope."""
+    try:
+        response = app.resolve(event, context)
+    except Exception as exc:  # the resolver itself failed (an exception handler raised)
+        log_unexpected(logger, exc)
+        response = internal_error_payload()
+    return finish(response, event)

@@ -1,0 +1,37 @@
+"""The public routes of API v1, written once (Powertools syntax: <name> is a path parameter)."""
+
+from __future__ import annotations
+
+import re
+
+QUESTIONNAIRE = "/v1/questionnaire"
+ASSESSMENTS = "/v1/assessments"
+ASSESSMENT = "/v1/assessments/<assessment_id>"
+USER_ASSESSMENTS = "/v1/users/<user_id>/assessments"
+OPENAPI = "/v1/openapi.json"
+
+PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
+    ("GET", QUESTIONNAIRE),
+    ("POST", ASSESSMENTS),
+    ("GET", ASSESSMENT),
+    ("GET", USER_ASSESSMENTS),
+    ("GET", OPENAPI),
+)
+
+
+def as_template_path(path: str) -> str:
+    """``/v1/assessments/<assessment_id>`` as API Gateway and OpenAPI write it: ``{assessment_id}``."""
+    return re.sub(r"<(\w+)>", r"{\1}", path)
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    # re.escape leaves <, > and word characters alone, so the parameters survive it
+    return re.compile(re.sub(r"<\w+>", "[^/]+", re.escape(path)))
+
+
+_PATTERNS = [(method, _pattern(path)) for method, path in PUBLIC_ROUTES]
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the API serves on a concrete path (empty: no such resource)."""
+    return sorted({method for method, pattern in _PATTERNS if pattern.fullmatch(path)})

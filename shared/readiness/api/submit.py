@@ -1,0 +1,51 @@
+"""POST /v1/assessments as one call: score and store once per retry key, hand the token back once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from readiness.api.idempotency import ANONYMOUS_CALLER, IdempotentCall, StoredResponse, run_once, seal, unseal
+from readiness.api.requests import AssessmentRequest
+from readiness.api.runtime import assessment_service
+
+
+@dataclass(frozen=True, slots=True)
+class SubmittedAssessment:
+    body: dict[str, Any]  # the assessment, with user_token for a new user
+    replayed: bool  # a retry answered from the idempotency record
+
+    @property
+    def assessment_id(self) -> str:
+        return str(self.body["assessment_id"])
+
+
+def submit_assessment(
+    request: AssessmentRequest, *, now: datetime, lambda_context: Any
+) -> SubmittedAssessment:
+    service = assessment_service()
+
+    if request.idempotency_key is None:
+        created = service.create(request.submission, credential=request.credential, now=now)
+        body = created.assessment.model_dump(mode="json")
+        if created.user_token is not None:
+            body["user_token"] = created.user_token
+        return SubmittedAssessment(body=body, replayed=False)
+
+    call = IdempotentCall(
+        key=request.idempotency_key,
+        caller=request.credential.token_hash if request.credential else ANONYMOUS_CALLER,
+        payload_digest=request.payload_digest,
+    )
+
+    def produce() -> StoredResponse:
+        created = service.create(request.submission, credential=request.credential, now=now)
+        sealed = seal(created.user_token, call) if created.user_token is not None else None
+        return {"body": created.assessment.model_dump(mode="json"), "sealed_token": sealed}
+
+    outcome = run_once(call, produce, lambda_context)
+    body = dict(outcome.response["body"])
+    if outcome.response.get("sealed_token"):
+        body["user_token"] = unseal(outcome.response["sealed_token"], call)
+    return SubmittedAssessment(body=body, replayed=outcome.replayed)

@@ -1,0 +1,339 @@
+"""The OpenAPI 3.1 document of API v1: every route, schemas generated from the pydantic models."""
+
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from readiness.activity import ActivityEvent
+from readiness.api import routes
+from readiness.api.models import AssessmentList, ErrorEnvelope, NewAssessment
+from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from readiness.api.requests import IDEMPOTENCY_KEY_HEADER
+from readiness.assessments import Assessment
+from readiness.identity import ASSESSMENT_ID_PATTERN, USER_ID_PATTERN
+from readiness.questionnaire import Questionnaire
+from readiness.submission import _SubmissionShape
+
+API_VERSION = "1.0.0"
+REF = "#/components/schemas/{model}"
+
+
+class SubmissionRequest(_SubmissionShape):
+    """A submission: questionnaire answers plus optional dated network activity."""
+
+
+DESCRIPTION = """\
+Job-search readiness, measured before you need it: a questionnaire plus dated network activity
+gives a 0-100 readiness score over seven dimensions, explained line by line, with the actions
+that would raise it most, tracked over time.
+
+**Users and tokens.** A first `POST /v1/assessments` without credentials creates a user and
+returns `user_id` and `user_token` once. Send `Authorization: Bearer <user_token>` on later
+submissions (they get `previous`, the delta and what moved the score) and to read your
+assessments. Another user's assessment or history answers 404, as if it did not exist.
+
+**Retries.** Send `Idempotency-Key: <random UUID>` with a POST: a retry with the same key and
+body returns the first response (with `Idempotent-Replayed: true`) and stores nothing new; the
+same key with another body answers 409.
+
+**Activity.** Activity sent earlier keeps counting in later assessments, decaying with age; the
+same event sent again (same `id`, or same type, time, counterpart and role) counts once.
+
+**Errors.** Every 4xx and 5xx has the body
+`{"error": {"code", "message", "details": [{"field", "message"}]}}`; `field` is a dotted path
+such as `answers.reach_1` or `activities.3.occurred_at`. A rejected request writes nothing.
+"""
+
+
+def _error(description: str, example_code: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": REF.format(model="ErrorEnvelope")},
+                "example": {"error": {"code": example_code, "message": description, "details": []}},
+            }
+        },
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _header(ref: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/headers/{ref}"}
+
+
+def _ok(description: str, schema: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "headers": {"X-Correlation-Id": _header("CorrelationId"), **(headers or {})},
+        "content": {"application/json": {"schema": {"$ref": REF.format(model=schema)}}},
+    }
+    return response
+
+
+def _responses(*codes: int) -> dict[str, Any]:
+    return {str(code): {"$ref": f"#/components/responses/{_RESPONSE_NAMES[code]}"} for code in codes}
+
+
+_RESPONSE_NAMES = {
+    400: "MalformedJson",
+    401: "Unauthorized",
+    404: "NotFound",
+    409: "Conflict",
+    413: "PayloadTooLarge",
+    422: "Unprocessable",
+    429: "TooManyRequests",
+    500: "InternalError",
+    503: "ServiceUnavailable",
+}
+
+
+def _schemas() -> dict[str, Any]:
+    _, top = models_json_schema(
+        [
+            (Questionnaire, "serialization"),
+            (SubmissionRequest, "validation"),
+            (ActivityEvent, "validation"),
+            (NewAssessment, "serialization"),
+            (Assessment, "serialization"),
+            (AssessmentList, "serialization"),
+            (ErrorEnvelope, "serialization"),
+        ],
+        ref_template=REF,
+    )
+    schemas: dict[str, Any] = copy.deepcopy(top["$defs"])
+    submission = schemas["SubmissionRequest"]["properties"]
+    submission["answers"] = {
+        "type": "object",
+        "description": "question id -> answer, for the questionnaire of `questionnaire_version` (GET "
+        "/v1/questionnaire): every required question answered, no unknown ids; likert and count "
+        "answers are whole numbers within the question's min and max, choice answers one of its "
+        "choices' values, boolean answers true or false.",
+        "additionalProperties": {"type": ["integer", "string", "boolean"]},
+        "example": {"reach_1": 4, "continuity_1": "monthly", "market_3": True, "reach_count": 25},
+    }
+    submission["activities"]["maxItems"] = 5000
+    submission["activities"]["description"] = (
+        "dated network activity, at most 5,000 events; occurred_at from 1990-01-01 to 5 minutes after "
+        "the server's clock"
+    )
+    assessment_id = {"type": "string", "pattern": f"^{ASSESSMENT_ID_PATTERN}$"}
+    user_id = {"type": "string", "pattern": f"^{USER_ID_PATTERN}$"}
+    for name in ("Assessment", "NewAssessment"):
+        schemas[name]["properties"]["assessment_id"].update(assessment_id)
+        schemas[name]["properties"]["user_id"].update(user_id)
+    return schemas
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """The whole document (cached: it depends only on the code)."""
+    user_id_param = {
+        "name": "user_id",
+        "in": "path",
+        "required": True,
+        "description": "your user id (from the response that created your user)",
+        "schema": {"type": "string", "pattern": f"^{USER_ID_PATTERN}$"},
+    }
+    assessment_id_param = {
+        "name": "assessment_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": f"^{ASSESSMENT_ID_PATTERN}$"},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Readiness API",
+            "version": API_VERSION,
+            "summary": "Job-search readiness, measured before you need it.",
+            "description": DESCRIPTION,
+        },
+        "servers": [{"url": "..", "description": "this deployment (relative to this document's URL)"}],
+        "tags": [
+            {"name": "questionnaire", "description": "what to answer"},
+            {"name": "assessments", "description": "scores, explanations, next actions, history"},
+            {"name": "meta", "description": "this document"},
+        ],
+        "paths": {
+            routes.as_template_path(routes.QUESTIONNAIRE): {
+                "get": {
+                    "operationId": "getQuestionnaire",
+                    "tags": ["questionnaire"],
+                    "summary": "The current questionnaire",
+                    "description": "Render the form from this document: sections, questions, bounds.",
+                    "security": [],
+                    "responses": {
+                        "200": _ok("the questionnaire", "Questionnaire"),
+                        **_responses(429, 500),
+                    },
+                }
+            },
+            routes.as_template_path(routes.ASSESSMENTS): {
+                "post": {
+                    "operationId": "createAssessment",
+                    "tags": ["assessments"],
+                    "summary": "Score a submission and store the assessment",
+                    "description": "Without credentials this creates a user and returns `user_token` once. "
+                    "With `Authorization: Bearer <user_token>` the assessment is added to that user's "
+                    "history and has `previous`.",
+                    "security": [{}, {"userToken": []}],
+                    "parameters": [{"$ref": "#/components/parameters/IdempotencyKey"}],
+                    "requestBody": {
+                        "required": True,
+                        "description": "at most 1 MB of JSON",
+                        "content": {
+                            "application/json": {"schema": {"$ref": REF.format(model="SubmissionRequest")}}
+                        },
+                    },
+                    "responses": {
+                        "201": _ok(
+                            "the new assessment (a retry with the same Idempotency-Key returns the same one)",
+                            "NewAssessment",
+                            {
+                                "Location": _header("Location"),
+                                "Idempotent-Replayed": _header("IdempotentReplayed"),
+                            },
+                        ),
+                        **_responses(400, 401, 409, 413, 422, 429, 500, 503),
+                    },
+                }
+            },
+            routes.as_template_path(routes.ASSESSMENT): {
+                "get": {
+                    "operationId": "getAssessment",
+                    "tags": ["assessments"],
+                    "summary": "One of your assessments",
+                    "security": [{"userToken": []}],
+                    "parameters": [assessment_id_param],
+                    "responses": {
+                        "200": _ok("the assessment, as it was returned when created", "Assessment"),
+                        **_responses(401, 404, 429, 500, 503),
+                    },
+                }
+            },
+            routes.as_template_path(routes.USER_ASSESSMENTS): {
+                "get": {
+                    "operationId": "listAssessments",
+                    "tags": ["assessments"],
+                    "summary": "Your assessments, newest first",
+                    "security": [{"userToken": []}],
+                    "parameters": [
+                        user_id_param,
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "description": "how many per page",
+                            "schema": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": MAX_LIMIT,
+                                "default": DEFAULT_LIMIT,
+                            },
+                        },
+                        {
+                            "name": "cursor",
+                            "in": "query",
+                            "required": False,
+                            "description": "`next_cursor` of the previous page (opaque)",
+                            "schema": {"type": "string", "maxLength": 200},
+                        },
+                    ],
+                    "responses": {
+                        "200": _ok("a page of assessments", "AssessmentList"),
+                        **_responses(401, 404, 422, 429, 500, 503),
+                    },
+                }
+            },
+            routes.as_template_path(routes.OPENAPI): {
+                "get": {
+                    "operationId": "getOpenapi",
+                    "tags": ["meta"],
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {
+                        "200": {
+                            "description": "the OpenAPI 3.1 document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        },
+                        **_responses(429, 500),
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "userToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "rdy1.<user_id>.<secret>",
+                    "description": "the user_token returned when your user was created",
+                }
+            },
+            "parameters": {
+                "IdempotencyKey": {
+                    "name": IDEMPOTENCY_KEY_HEADER,
+                    "in": "header",
+                    "required": False,
+                    "description": "makes retries safe: same key and body -> the same response, one "
+                    "assessment; same key, other body -> 409. Keys are scoped to the caller and kept for "
+                    "an hour.",
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{15,254}$"},
+                }
+            },
+            "headers": {
+                "CorrelationId": {
+                    "description": "the request id; quote it when reporting a problem",
+                    "schema": {"type": "string"},
+                },
+                "Location": {"description": "URL path of the new assessment", "schema": {"type": "string"}},
+                "IdempotentReplayed": {
+                    "description": "`true` when this is the stored response to an earlier request",
+                    "schema": {"type": "string", "enum": ["true"]},
+                },
+                "RetryAfter": {
+                    "description": "seconds to wait before retrying",
+                    "schema": {"type": "integer"},
+                },
+                "WwwAuthenticate": {"description": "the Bearer challenge", "schema": {"type": "string"}},
+            },
+            "responses": {
+                "MalformedJson": _error("the body is not JSON", "malformed_json"),
+                "Unauthorized": _error(
+                    "missing, malformed or invalid user token",
+                    "unauthorized",
+                    {"WWW-Authenticate": _header("WwwAuthenticate")},
+                ),
+                "NotFound": _error("no such resource, or not yours", "not_found"),
+                "Conflict": _error(
+                    "the Idempotency-Key was used with another body (idempotency_key_reused), or a request "
+                    "with it is still in progress (idempotency_in_progress; retry after Retry-After)",
+                    "idempotency_key_reused",
+                    {"Retry-After": _header("RetryAfter")},
+                ),
+                "PayloadTooLarge": _error(
+                    "the body is over 1 MB or has more than 5,000 activities", "payload_too_large"
+                ),
+                "Unprocessable": _error(
+                    "the content is invalid; each problem is in details with its field", "invalid_submission"
+                ),
+                "TooManyRequests": _error(
+                    "throttled; retry after Retry-After", "throttled", {"Retry-After": _header("RetryAfter")}
+                ),
+                "InternalError": _error("an unexpected error; it has been logged", "internal_error"),
+                "ServiceUnavailable": _error(
+                    "storage is busy; retry after Retry-After",
+                    "service_unavailable",
+                    {"Retry-After": _header("RetryAfter")},
+                ),
+            },
+        },
+    }
