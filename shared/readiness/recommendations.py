@@ -204,8 +204,8 @@ def recommend(
     answers: Answers,
     subscales: dict[str, tuple[float, list[Question]]],
     parts: dict[str, DimensionParts],
-    has_activity: bool,
     version: str,
+    freshness: float = 1.0,
     actions: Sequence[Action] = ACTIONS,
 ) -> list[Recommendation]:
     """Simulate every action on the profile and the answers, re-score, and rank by the overall gain."""
@@ -226,7 +226,9 @@ def recommend(
         affected |= {questions[q].dimension or "" for q in moved_answers} - {""}
         opinions_moved = any(questions[q].kind is not QuestionKind.COUNT for q in moved_answers)
         new_subscales = questionnaire_subscales(version, new_answers) if opinions_moved else subscales
-        new_parts = dimension_parts(simulated, new_subscales, new_answers, True, only=affected, base=parts)
+        new_parts = dimension_parts(
+            simulated, new_subscales, new_answers, True, freshness, only=affected, base=parts
+        )
         gain = overall_raw(new_parts) - base
         if gain >= MIN_GAIN:
             ranked.append((gain, action.id, action))

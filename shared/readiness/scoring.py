@@ -422,14 +422,25 @@ def questionnaire_subscales(version: str, answers: Answers) -> dict[str, tuple[f
     }
 
 
-def self_report_index(dimension: str, answers: Answers) -> float:
+def self_report_index(dimension: str, answers: Answers, freshness: float = 1.0) -> float:
+    """The behaviour index a reported count stands for; `freshness` fades it as the answers age."""
     qid, scale = SELF_REPORT_ITEMS[dimension]
     count = answers.get(qid)
-    return (
-        SELF_REPORT_CEILING * sat(float(count), scale)
-        if isinstance(count, int) and not isinstance(count, bool)
-        else 0.0
-    )
+    if not isinstance(count, int) or isinstance(count, bool):
+        return 0.0
+    return freshness * SELF_REPORT_CEILING * sat(float(count), scale)
+
+
+def answers_freshness(answered_at: datetime | None, as_of: datetime) -> float:
+    """1 for answers given as of now; reported counts then fade with the network half-life.
+
+    A count such as "people you helped in the last 90 days" describes the months before it was given:
+    re-scored half a year later (a scheduled re-assessment) it no longer says much about now.
+    """
+    if answered_at is None:
+        return 1.0
+    age_days = (as_of - answered_at).total_seconds() / 86400.0
+    return decay(age_days) if age_days > 0 else 1.0
 
 
 def dimension_parts(
@@ -437,6 +448,7 @@ def dimension_parts(
     subscales: dict[str, tuple[float, list[Question]]],
     answers: Answers,
     has_activity: bool,
+    freshness: float = 1.0,
     only: Iterable[str] | None = None,
     base: dict[str, DimensionParts] | None = None,
 ) -> dict[str, DimensionParts]:
@@ -445,7 +457,7 @@ def dimension_parts(
     for dimension in COMPONENTS if only is None else only:
         behaviour = [c.points * c.fraction(profile) for c in COMPONENTS[dimension]] if has_activity else None
         parts[dimension] = DimensionParts(
-            subscales[dimension][0], self_report_index(dimension, answers), behaviour
+            subscales[dimension][0], self_report_index(dimension, answers, freshness), behaviour
         )
     return parts
 
@@ -479,6 +491,7 @@ def _explain(
     answers: Answers,
     questions: list[Question],
     score: int,
+    freshness: float,
 ) -> list[ExplanationLine]:
     share_q = f"{QUESTIONNAIRE_SHARE:.0%}"
     lines: list[tuple[str, str, float]] = [
@@ -495,7 +508,8 @@ def _explain(
             (
                 "self_reported_activity",
                 f"you reported {answers.get(qid, 0)} for '{_question_text(qid)}': self-reported activity "
-                f"counts up to {SELF_REPORT_CEILING:.0f}/100 until recorded activity shows more",
+                f"counts up to {SELF_REPORT_CEILING:.0f}/100 until recorded activity shows more"
+                + (f", and fades as the answer ages (now {freshness:.0%})" if freshness < 0.995 else ""),
                 BEHAVIOUR_SHARE * parts.self_report,
             )
         )
@@ -553,7 +567,8 @@ def score_assessment(
     answers = submission.answers
     subscales = questionnaire_subscales(submission.questionnaire_version, answers)
     has_activity = profile.counted > 0
-    parts = dimension_parts(profile, subscales, answers, has_activity)
+    freshness = answers_freshness(submission.answered_at, as_of)
+    parts = dimension_parts(profile, subscales, answers, has_activity, freshness)
 
     dimensions = []
     for dimension, dim_parts in parts.items():
@@ -568,7 +583,9 @@ def score_assessment(
                 behaviour_score=_round(dim_parts.behaviour_index)
                 if dim_parts.behaviour is not None
                 else None,
-                explanation=_explain(dimension, dim_parts, profile, answers, subscales[dimension][1], score),
+                explanation=_explain(
+                    dimension, dim_parts, profile, answers, subscales[dimension][1], score, freshness
+                ),
             )
         )
     overall = _round(sum(d.weight * d.score for d in dimensions))
@@ -584,6 +601,6 @@ def score_assessment(
         dimensions=dimensions,
         flags=detect_flags(profile, answers, parts, confidence),
         recommendations=recommend(
-            profile, answers, subscales, parts, has_activity, submission.questionnaire_version
+            profile, answers, subscales, parts, submission.questionnaire_version, freshness
         ),
     )

@@ -36,6 +36,8 @@ class Submission(BaseModel):
     questionnaire_version: str
     answers: Answers
     activities: tuple[ActivityEvent, ...] = ()
+    # when the answers were given; None means as of the scoring time (a re-assessment passes the original)
+    answered_at: datetime | None = None
 
 
 def parse_submission(body: str | bytes | dict[str, Any], *, now: datetime) -> Submission:

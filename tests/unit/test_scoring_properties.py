@@ -17,9 +17,16 @@ from tests.builders import AS_OF, QUESTIONNAIRE, answer_sets, event, event_lists
 PROPERTY_SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _score(answers: dict[str, Any], events: list[ActivityEvent], as_of: Any = AS_OF) -> AssessmentResult:
+def _score(
+    answers: dict[str, Any], events: list[ActivityEvent], as_of: Any = AS_OF, answered_at: Any = AS_OF
+) -> AssessmentResult:
     return score_assessment(
-        Submission(questionnaire_version=QUESTIONNAIRE.version, answers=answers, activities=tuple(events)),
+        Submission(
+            questionnaire_version=QUESTIONNAIRE.version,
+            answers=answers,
+            activities=tuple(events),
+            answered_at=answered_at,
+        ),
         as_of=as_of,
     )
 
@@ -72,7 +79,7 @@ def test_shifting_every_event_and_as_of_together_changes_nothing(
     shift = timedelta(seconds=shift_seconds, microseconds=shift_seconds % 997)
     moved = [e.model_copy(update={"occurred_at": e.occurred_at + shift}) for e in events]
     original = _score(answers, events).model_dump(mode="json", exclude={"as_of"})
-    shifted = _score(answers, moved, AS_OF + shift).model_dump(mode="json", exclude={"as_of"})
+    shifted = _score(answers, moved, AS_OF + shift, AS_OF + shift).model_dump(mode="json", exclude={"as_of"})
     assert shifted == original
 
 
