@@ -15,7 +15,7 @@ BASE_PYTHON := $(shell if PYENV_VERSION=3.13.0 python3.13 -c 'import sys' >/dev/
 	elif command -v python3.13 >/dev/null 2>&1 && python3.13 -c 'import sys' >/dev/null 2>&1; then echo python3.13; \
 	else echo python3; fi)
 
-.PHONY: help venv lint types unit test run reassess bench browser clean
+.PHONY: help venv lint types unit test run bench browser clean
 
 help:
 	@echo "make run    - the whole product on this machine (http://127.0.0.1:$(PORT)); FRESH=1 starts empty"
@@ -56,10 +56,7 @@ browser:
 	else echo "browser tests need Debian's chromium: run 'sudo apt-get install chromium' and retry"; exit 1; fi
 
 run: venv
-	$(PY) -m tools.local_stack --port $(PORT) $(if $(FRESH),--fresh,)
-
-reassess: venv
-	$(PY) -m tools.local_stack reassess
+	$(PY) -m tools.local_stack --port $(PORT) $(if $(filter 1 yes true,$(FRESH)),--fresh,)
 
 bench: venv
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done

@@ -1,0 +1,275 @@
+"""`make run`: the whole product on one machine, read from template.yaml.
+
+The HTTP API's routes and the Lambda function behind each one, the DynamoDB tables with their keys
+and indexes: all come from template.yaml (through tools.sam_template), so the local stack cannot
+drift from what is deployed. It starts an embedded DynamoDB (moto's server on loopback) whose data
+survives restarts under --data-dir, one warm worker process per function, and an HTTP front that
+speaks API Gateway's payload v2 to the functions and serves the web form at /.
+
+    python -m tools.local_stack [--port 3000] [--fresh] [--data-dir .local]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from tools.local_dynamodb import LocalDataError, LocalDynamoDB
+from tools.local_http import LocalFront, PortInUse
+from tools.local_lambda import FunctionStartError, Invocation, LocalFunctions, lambda_environment
+from tools.sam_template import REPO_ROOT, SamTemplate, TemplateError, load_template, resolve_environment
+
+DEFAULT_PORT = 3000
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    data_dir: Path = REPO_ROOT / ".local"
+    fresh: bool = False
+    template_path: Path = REPO_ROOT / "template.yaml"
+    web_root: Path = REPO_ROOT / "web"
+    dynamodb_endpoint_url: str | None = None
+    workers: int = 1
+    parameters: dict[str, str] = field(default_factory=dict)
+    access_log: bool = True
+
+
+class LocalStack:
+    """The running product: front, functions and DynamoDB, started and stopped together."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.template: SamTemplate | None = None
+        self.front: LocalFront | None = None
+        self.dynamodb: LocalDynamoDB | None = None
+        self.functions: LocalFunctions | None = None
+        self._serving: threading.Thread | None = None
+        self.started_in_seconds = 0.0
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.config.host in ("0.0.0.0", "") else self.config.host
+        port = self.front.server_port if self.front else self.config.port
+        return f"http://{host}:{port}"
+
+    def _invoke(self, function_id: str, event: object) -> Invocation:
+        assert self.functions is not None
+        return self.functions.invoke(function_id, event)  # type: ignore[arg-type]
+
+    def start(self) -> None:
+        started = time.perf_counter()
+        config = self.config
+        template = self.template = load_template(config.template_path)
+        if not config.web_root.is_dir():
+            raise FileNotFoundError(f"no web form at {config.web_root}")
+        # The port first: if it is taken, say so before starting anything else.
+        self.front = LocalFront(
+            (config.host, config.port),
+            template=template,
+            invoke=self._invoke,
+            web_root=config.web_root,
+            on_write=lambda: self.dynamodb.mark_dirty() if self.dynamodb else None,
+            access_log=config.access_log,
+        )
+        self.dynamodb = LocalDynamoDB(
+            template,
+            data_dir=config.data_dir,
+            fresh=config.fresh,
+            endpoint_url=config.dynamodb_endpoint_url,
+            host="127.0.0.1",
+        )
+        endpoint = self.dynamodb.start_server()
+        table_names = {logical_id: logical_id for logical_id in template.tables}  # create_tables' own naming
+        environments = {
+            function_id: lambda_environment(
+                spec,
+                resolve_environment(spec, table_names, config.parameters),
+                dynamodb_endpoint_url=endpoint,
+            )
+            for function_id, spec in template.functions.items()
+        }
+        self.functions = LocalFunctions(
+            template.functions, environments, cwd=REPO_ROOT, workers=config.workers
+        )
+        # Workers import their handlers while the tables are created and the saved data restored.
+        failure: list[BaseException] = []
+
+        def start_functions() -> None:
+            assert self.functions is not None
+            try:
+                self.functions.start()
+            except BaseException as exc:
+                failure.append(exc)
+
+        loader = threading.Thread(target=start_functions, name="functions-start")
+        loader.start()
+        try:
+            created = self.dynamodb.create_tables()
+        finally:
+            loader.join()
+        if failure:
+            raise failure[0]
+        if created != table_names:
+            raise TemplateError(f"tables were named {created}, expected {table_names}")
+        self._serving = threading.Thread(
+            target=self.front.serve_forever, kwargs={"poll_interval": 0.1}, name="front"
+        )
+        self._serving.start()
+        self.started_in_seconds = time.perf_counter() - started
+
+    def stop(self) -> None:
+        """Stop taking requests, then stop the functions, then save the data and stop DynamoDB."""
+        if self.front is not None:
+            if self._serving is not None:
+                self.front.shutdown()
+                self._serving.join(timeout=10)
+            self.front.server_close()
+        if self.functions is not None:
+            self.functions.stop()
+        if self.dynamodb is not None:
+            self.dynamodb.stop()
+
+    def banner(self) -> str:
+        assert self.template is not None
+        assert self.dynamodb is not None
+        routes = [r for r in self.template.routes if r.path != "$default"]
+        if self.dynamodb.embedded:
+            restored = (
+                f", {self.dynamodb.restored_items} items restored" if self.dynamodb.restored_items else ""
+            )
+            where = f"embedded, data kept in {_shown(self.config.data_dir)}{restored}"
+            if self.config.fresh:
+                where += " (started empty)"
+        else:
+            where = f"{self.dynamodb.endpoint_url} (DYNAMODB_ENDPOINT_URL)"
+        return "\n".join(
+            [
+                f"Readiness is running ({self.started_in_seconds:.1f} s to start):",
+                f"  web form   {self.url}/",
+                f"  API        {self.url}/v1/questionnaire  ({len(routes)} routes, "
+                f"{len(self.template.functions)} functions from template.yaml)",
+                f"  DynamoDB   {where}",
+                "Press Ctrl-C to stop.",
+            ]
+        )
+
+
+def _shown(path: Path) -> str:
+    try:
+        return f"{path.resolve().relative_to(Path.cwd().resolve())}/"
+    except ValueError:
+        return f"{path}/"
+
+
+def _isolate_from_aws() -> None:
+    """This dev tool never talks to a real AWS account: no profile, no config files, dummy keys."""
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        os.environ.pop(name, None)
+    os.environ["AWS_CONFIG_FILE"] = os.devnull
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+
+def parse_args(argv: list[str] | None) -> StackConfig:
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.local_stack",
+        description="Run Readiness on this machine: the API from template.yaml, an embedded DynamoDB "
+        "and the web form.",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default: {DEFAULT_PORT})"
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="start with empty tables (the old data is kept as a .bak file)"
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=REPO_ROOT / ".local",
+        help="where local data is kept (default: .local)",
+    )
+    parser.add_argument(
+        "--template",
+        type=Path,
+        default=REPO_ROOT / "template.yaml",
+        help="the SAM template (default: template.yaml)",
+    )
+    parser.add_argument(
+        "--dynamodb-endpoint-url",
+        default=os.environ.get("DYNAMODB_ENDPOINT_URL") or None,
+        help="use this DynamoDB endpoint instead of the embedded one (default: $DYNAMODB_ENDPOINT_URL)",
+    )
+    parser.add_argument("--workers", type=int, default=1, help="warm workers per function (default: 1)")
+    parser.add_argument(
+        "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="the functions' LogLevel parameter"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no access log line per request")
+    args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be from 0 to 65535, not {args.port}")
+    return StackConfig(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        fresh=args.fresh,
+        template_path=args.template,
+        dynamodb_endpoint_url=args.dynamodb_endpoint_url,
+        workers=args.workers,
+        parameters={"LogLevel": args.log_level} if args.log_level else {},
+        access_log=not args.quiet,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    _isolate_from_aws()
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            os._exit(130)  # a second Ctrl-C: leave at once
+        stop.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    stack = LocalStack(config)
+    try:
+        stack.start()
+    except PortInUse as exc:
+        print(f"local stack: {exc}", file=sys.stderr)
+        return 1
+    except (LocalDataError, FunctionStartError, TemplateError, FileNotFoundError) as exc:
+        print(f"local stack: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+    print(stack.banner(), flush=True)
+    while not stop.wait(0.5):
+        pass
+    print("Stopping…", flush=True)
+    stack.stop()
+    print(
+        "Stopped."
+        + (
+            f" Your data is kept in {_shown(config.data_dir)}"
+            if stack.dynamodb and stack.dynamodb.embedded
+            else ""
+        ),
+        flush=True,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

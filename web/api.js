@@ -1,0 +1,107 @@
+// The Readiness HTTP API as the web form uses it: JSON in, JSON out, the product's error envelope.
+
+const meta = document.querySelector('meta[name="readiness-api-base"]');
+const API_BASE = (meta && meta.content ? meta.content : "").replace(/\/$/, "");
+
+/** An API failure in the product's error envelope (status 0 means the server was not reached). */
+export class ApiError extends Error {
+  constructor(status, code, message, details = [], retryAfterSeconds = null) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.details = Array.isArray(details) ? details : [];
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+
+  /** Worth sending the same request again (the server was not reached, or asked us to come back). */
+  get retryable() {
+    return this.status === 0 || this.status === 429 || this.status === 502 || this.status === 503 || this.status === 504;
+  }
+}
+
+function retryAfter(response) {
+  const value = response.headers.get("Retry-After");
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, (date - Date.now()) / 1000);
+}
+
+async function request(method, path, { body, token, idempotencyKey } = {}) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
+  let response;
+  try {
+    response = await fetch(API_BASE + path, { method, headers, body, cache: "no-store", credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network", "We could not reach the Readiness server. Check your connection and try again.");
+  }
+  let payload = null;
+  const text = await response.text();
+  if (text) {
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      payload = null;
+    }
+  }
+  if (response.ok) return payload;
+  const error = payload && payload.error ? payload.error : {};
+  const fallback = response.status >= 500
+    ? "The server had a problem. Please try again in a moment."
+    : `The request failed (HTTP ${response.status}).`;
+  throw new ApiError(
+    response.status,
+    error.code || `http_${response.status}`,
+    error.message || fallback,
+    error.details || [],
+    retryAfter(response),
+  );
+}
+
+/** A fresh random UUID; crypto.randomUUID needs a secure context, getRandomValues does not. */
+export function newIdempotencyKey() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  const bytes = window.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export function getQuestionnaire() {
+  return request("GET", "/v1/questionnaire");
+}
+
+export function getAssessment(assessmentId, token) {
+  return request("GET", `/v1/assessments/${encodeURIComponent(assessmentId)}`, { token });
+}
+
+export function listAssessments(userId, token, { limit = 50, cursor = null } = {}) {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (cursor) query.set("cursor", cursor);
+  return request("GET", `/v1/users/${encodeURIComponent(userId)}/assessments?${query}`, { token });
+}
+
+const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
+
+/**
+ * Send one submit attempt ({key, body}); a retry reuses the attempt's Idempotency-Key and body,
+ * so the server records at most one assessment for it however many times it is sent.
+ */
+export async function submitAssessment(attempt, token, { onRetry, retries = 2 } = {}) {
+  for (let tryNumber = 0; ; tryNumber += 1) {
+    try {
+      return await request("POST", "/v1/assessments", { body: attempt.body, token, idempotencyKey: attempt.key });
+    } catch (error) {
+      if (!(error instanceof ApiError) || !error.retryable || tryNumber >= retries) throw error;
+      const waitSeconds = Math.min(error.retryAfterSeconds ?? 2 ** tryNumber, 10);
+      if (onRetry) onRetry(error, waitSeconds);
+      await sleep(waitSeconds * 1000);
+    }
+  }
+}
