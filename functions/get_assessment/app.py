@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes
 from readiness.api.observability import create_logger, create_metrics, traced
@@ -22,7 +23,9 @@ app = create_resolver(logger, metrics)
 @app.get(routes.ASSESSMENT)
 def get_assessment(assessment_id: str) -> Response[str]:
     credential = owner_credential(app.current_event)
-    return json_response(200, assessment_service().get(credential, assessment_id))
+    assessment = assessment_service().get(credential, assessment_id)
+    metrics.add_metric(name="AssessmentRead", unit=MetricUnit.Count, value=1)
+    return json_response(200, assessment)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -8,14 +8,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes
-from readiness.api.observability import create_logger, create_metrics, traced
+from readiness.api.observability import create_logger, traced
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import PUBLIC_CACHE, json_response
 from readiness.questionnaire import questionnaire_document
 
 logger = create_logger()
-metrics = create_metrics()
-app = create_resolver(logger, metrics)
+app = create_resolver(logger)  # public, static documents: API Gateway's metrics say enough
 
 
 @app.get(routes.QUESTIONNAIRE)
@@ -24,7 +23,6 @@ def get_questionnaire() -> Response[str]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@metrics.log_metrics(capture_cold_start_metric=True)
 @traced
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return serve(app, logger, event, context)

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes
 from readiness.api.models import AssessmentList, AssessmentListItem
@@ -42,6 +43,7 @@ def list_assessments(user_id: str) -> Response[str]:
         ],
         next_cursor=encode_cursor(page.after) if page.after else None,
     )
+    metrics.add_metric(name="HistoryPageRead", unit=MetricUnit.Count, value=1)
     return json_response(200, listing.model_dump(mode="json"))
 
 

@@ -6,7 +6,7 @@ from readiness.errors import FieldError, ReadinessError
 
 
 class MalformedBody(ReadinessError):
-    """The body is not JSON at all (400)."""
+    """The body cannot even be read as text (400); JSON problems are InvalidSubmission(malformed=True)."""
 
 
 class InvalidRequest(ReadinessError):
@@ -15,14 +15,6 @@ class InvalidRequest(ReadinessError):
     def __init__(self, details: list[FieldError]) -> None:
         self.details = details
         super().__init__("; ".join(f"{d.field}: {d.message}" for d in details))
-
-
-class PayloadTooLarge(ReadinessError):
-    """The body is over the size limit (413)."""
-
-    def __init__(self, detail: FieldError) -> None:
-        self.details = [detail]
-        super().__init__(f"{detail.field}: {detail.message}")
 
 
 class IdempotencyKeyReused(ReadinessError):

@@ -14,11 +14,11 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel, ConfigDict, Field
 
-from readiness.api.errors import InvalidRequest, MalformedBody, PayloadTooLarge
+from readiness.api.errors import InvalidRequest, MalformedBody
 from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, parse_limit
 from readiness.errors import FieldError
 from readiness.identity import Credential, credential_from_authorization, require_credential
-from readiness.submission import MAX_BODY_BYTES, Submission, parse_submission
+from readiness.submission import Submission, parse_submission
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 # Long enough that a random key (a UUID, as the web form sends) cannot be guessed.
@@ -55,24 +55,6 @@ def body_bytes(event: APIGatewayProxyEventV2) -> bytes:
     return raw.encode("utf-8")
 
 
-def json_body(event: APIGatewayProxyEventV2) -> Any:
-    """The decoded JSON body: PayloadTooLarge over the limit, MalformedBody if it is not JSON."""
-    raw = body_bytes(event)
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes, got {len(raw)}"))
-    if not raw.strip():
-        raise MalformedBody("the body is empty; send a JSON object")
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise MalformedBody("the body is not UTF-8 text") from None
-    except ValueError as exc:
-        # position only: the message of a JSON error can quote the body
-        position = getattr(exc, "pos", None)
-        where = f" (at character {position})" if isinstance(position, int) else ""
-        raise MalformedBody(f"the body is not valid JSON{where}") from None
-
-
 def idempotency_key(event: APIGatewayProxyEventV2) -> str | None:
     value = event.headers.get(IDEMPOTENCY_KEY_HEADER.lower())
     if value is None:
@@ -99,13 +81,14 @@ def assessment_request(event: APIGatewayProxyEventV2, *, now: datetime) -> Asses
     """Credentials first (401 before anything else), then the retry key, then the body."""
     credential = credential_from_authorization(event.headers.get("authorization"))
     key = idempotency_key(event)
-    document = json_body(event)
-    submission = parse_submission(document, now=now)
+    # the raw bytes: the domain parses and validates JSON in one pass and enforces the size limit
+    submission = parse_submission(body_bytes(event), now=now)
     return AssessmentRequest(
         submission=submission,
         credential=credential,
         idempotency_key=key,
-        payload_digest=canonical_digest(document),
+        # "the same payload" is the same submission, however its JSON was spaced or ordered
+        payload_digest=canonical_digest(submission.model_dump(mode="json")) if key else "",
     )
 
 

@@ -30,7 +30,7 @@ def dynamodb_client() -> Any:
             # Lambda's timeout is 10 s: fail fast and let the client retry rather than hang.
             connect_timeout=2,
             read_timeout=4,
-            retries={"mode": "standard", "max_attempts": 3},
+            retries={"mode": "standard", "total_max_attempts": 3},
             tcp_keepalive=True,
         ),
     )

@@ -1,0 +1,123 @@
+"""Idempotency-Key: a retry returns the first response and stores nothing new; another body is a 409."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.conftest import ApiClient, activity, new_key, some_activities, submission
+
+
+def test_a_retry_with_the_same_key_and_body_returns_the_same_response_and_stores_one_assessment(
+    api: ApiClient, item_counts: Any
+) -> None:
+    key = new_key()
+    first = api.post(
+        "/v1/assessments", body=submission(activities=some_activities()), headers={"Idempotency-Key": key}
+    )
+    retry = api.post(
+        "/v1/assessments", body=submission(activities=some_activities()), headers={"Idempotency-Key": key}
+    )
+
+    assert first.status == retry.status == 201
+    assert retry.body == first.body  # the token too: the retrying client may never have seen it
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert item_counts() == {"ReadinessTable": 1, "IdempotencyTable": 1}
+
+
+def test_the_same_submission_spelled_differently_is_the_same_payload(
+    api: ApiClient, item_counts: Any
+) -> None:
+    import json
+
+    key = new_key()
+    body = submission(activities=[activity("help_given", 3, "c1")])
+    compact = json.dumps(body, separators=(",", ":"))
+    reordered = json.dumps(dict(reversed(list(body.items()))), indent=2)
+
+    first = api.post("/v1/assessments", body=compact, headers={"Idempotency-Key": key})
+    retry = api.post("/v1/assessments", body=reordered, headers={"Idempotency-Key": key})
+
+    assert retry.status == 201
+    assert retry.body == first.body
+    assert item_counts()["ReadinessTable"] == 1
+
+
+def test_the_same_key_with_another_body_is_409_and_stores_nothing(api: ApiClient, item_counts: Any) -> None:
+    key = new_key()
+    first = api.post("/v1/assessments", body=submission(), headers={"Idempotency-Key": key})
+    before = item_counts()
+
+    other = api.post(
+        "/v1/assessments", body=submission(activities=some_activities()), headers={"Idempotency-Key": key}
+    )
+
+    assert first.status == 201
+    assert other.status == 409
+    assert other.error["code"] == "idempotency_key_reused"
+    assert other.fields == ["headers.Idempotency-Key"]
+    assert item_counts() == before
+
+
+def test_keys_are_scoped_per_caller(api: ApiClient, item_counts: Any) -> None:
+    key = new_key()
+    alice = api.post("/v1/assessments", body=submission()).body
+    bob = api.post("/v1/assessments", body=submission()).body
+
+    for_alice = api.post(
+        "/v1/assessments", token=alice["user_token"], body=submission(), headers={"Idempotency-Key": key}
+    )
+    for_bob = api.post(
+        "/v1/assessments",
+        token=bob["user_token"],
+        body=submission(activities=some_activities()),
+        headers={"Idempotency-Key": key},
+    )
+    anonymous = api.post("/v1/assessments", body=submission(activities=[]), headers={"Idempotency-Key": key})
+
+    assert (for_alice.status, for_bob.status, anonymous.status) == (201, 201, 201)
+    assert for_alice.body["user_id"] == alice["user_id"]
+    assert for_bob.body["user_id"] == bob["user_id"]
+    assert anonymous.body["user_id"] not in {alice["user_id"], bob["user_id"]}
+    assert item_counts()["ReadinessTable"] == 5
+
+
+def test_a_retry_of_a_returning_users_submission_is_replayed_with_previous(
+    api: ApiClient, item_counts: Any
+) -> None:
+    first = api.post("/v1/assessments", body=submission()).body
+    key = new_key()
+    second = api.post(
+        "/v1/assessments", token=first["user_token"], body=submission(), headers={"Idempotency-Key": key}
+    )
+    retry = api.post(
+        "/v1/assessments", token=first["user_token"], body=submission(), headers={"Idempotency-Key": key}
+    )
+
+    assert retry.body == second.body
+    assert retry.body["previous"]["assessment_id"] == first["assessment_id"]
+    assert item_counts()["ReadinessTable"] == 2
+
+
+def test_a_failed_request_leaves_the_key_free_for_a_corrected_retry(api: ApiClient, item_counts: Any) -> None:
+    from readiness.identity import issue_user_token
+
+    key = new_key()
+    rejected = api.post(
+        "/v1/assessments", token=issue_user_token().token, body=submission(), headers={"Idempotency-Key": key}
+    )
+    accepted = api.post("/v1/assessments", body=submission(), headers={"Idempotency-Key": key})
+
+    assert rejected.status == 401
+    assert accepted.status == 201
+    assert "Idempotent-Replayed" not in accepted.headers
+    assert item_counts() == {"ReadinessTable": 1, "IdempotencyTable": 1}
+
+
+def test_without_a_key_each_post_is_a_new_assessment(api: ApiClient, item_counts: Any) -> None:
+    first = api.post("/v1/assessments", body=submission()).body
+    second = api.post("/v1/assessments", body=submission()).body
+
+    assert first["assessment_id"] != second["assessment_id"]
+    assert item_counts() == {"ReadinessTable": 2, "IdempotencyTable": 0}
