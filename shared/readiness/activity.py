@@ -95,11 +95,13 @@ class TypeRule:
     inbound: bool = False  # a person reached out to you
     two_way: bool = False  # a conversation: contact in both directions by its nature
     tie: bool = False  # a new or confirmed tie (network growth)
+    met: bool = False  # people met without a recorded tie (an event): contact, not a new tie
     give: float = 0.0  # giving before asking: help, introductions, referrals, recognition
     ask: float = 0.0  # asking for something
     recognition_given: float = 0.0
     recognition_received: float = 0.0
     market: float = 0.0  # conversations that teach you what the market needs
+    meetup: float = 0.0  # events in your field
     growth: float = 0.0  # skilling up
     connector: float = 0.0  # introducing or referring others
     knowledge: float = 0.0  # sharing what you know in public
@@ -129,7 +131,7 @@ TYPE_RULES: dict[ActivityType, TypeRule] = {
     T.RECRUITER_CONVERSATION: TypeRule(outbound=True, two_way=True, market=1.0),
     T.HIRING_MANAGER_CONVERSATION: TypeRule(outbound=True, two_way=True, market=1.0),
     T.INFORMATIONAL_INTERVIEW: TypeRule(outbound=True, two_way=True, market=0.8),
-    T.EVENT_ATTENDED: TypeRule(tie=True, market=0.3),
+    T.EVENT_ATTENDED: TypeRule(met=True, meetup=1.0),
     T.SKILL_LEARNED: TypeRule(growth=1.0, long_half_life=True),
     T.PROJECT_STARTED: TypeRule(growth=1.0, long_half_life=True),
     T.CERTIFICATION_EARNED: TypeRule(growth=1.0, long_half_life=True),
@@ -139,6 +141,9 @@ TYPE_RULES: dict[ActivityType, TypeRule] = {
 GIVE_TYPES = frozenset(t for t, rule in TYPE_RULES.items() if rule.give > 0)
 ASK_TYPES = frozenset(t for t, rule in TYPE_RULES.items() if rule.ask > 0)
 OUTBOUND_TYPES = frozenset(t for t, rule in TYPE_RULES.items() if rule.outbound)
+# Too light (a click) or not network activity at all (an application): they change no score and do not
+# make one more certain, so confidence and the months of history ignore them.
+NO_EVIDENCE_TYPES = frozenset({T.REACTION_MADE, T.JOB_APPLICATION})
 MARKET_CONVERSATION_TYPES = frozenset(
     {T.RECRUITER_CONVERSATION, T.HIRING_MANAGER_CONVERSATION, T.INFORMATIONAL_INTERVIEW}
 )

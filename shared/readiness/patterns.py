@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from readiness.profile import MONTH_DAYS, Profile
+from readiness.profile import Profile, whole
 from readiness.questionnaire import Answers
 from readiness.result import Confidence, Flag
 
@@ -40,9 +40,12 @@ def detect_flags(
         _taker(profile),
         _dormant_network(profile, answers),
         _market_blind(profile, answers),
-        _say_do_gap(profile, answers, parts, confidence),
     ]
-    return [flag for flag in flags if flag is not None]
+    found = [flag for flag in flags if flag is not None]
+    # a burst of asking is more recorded activity than reported, but not something to credit anyone for
+    asking_pattern = any(flag.id in {"johnny_come_lately", "taker"} for flag in found)
+    say_do = _say_do_gap(profile, answers, parts, confidence, credit_surplus=not asking_pattern)
+    return [*found, say_do] if say_do is not None else found
 
 
 def longest_quiet_run(monthly: list[int], months: range) -> tuple[int, int]:
@@ -56,13 +59,9 @@ def longest_quiet_run(monthly: list[int], months: range) -> tuple[int, int]:
     return best
 
 
-def _observed_months(profile: Profile) -> int:
-    return int(profile.oldest_age / MONTH_DAYS) + 1 if profile.oldest_age >= 0 else 0
-
-
 def _johnny_come_lately(profile: Profile) -> Flag | None:
     monthly = profile.windows.monthly_outbound
-    observed = _observed_months(profile)
+    observed = profile.months_observed()
     baseline_months = range(BASELINE_MONTHS.start, min(BASELINE_MONTHS.stop, observed))
     if len(baseline_months) < DORMANT_RUN_MONTHS:
         return None
@@ -80,7 +79,7 @@ def _johnny_come_lately(profile: Profile) -> Flag | None:
         evidence=[
             f"{run} months in a row with at most {DORMANT_MONTH_MAX} outbound action, from about {oldest} to "
             f"{oldest - run + 1} months ago",
-            f"{recent:.0f} outbound actions a month over the last {BURST_MONTHS} months, against "
+            f"{whole(recent)} outbound actions a month over the last {BURST_MONTHS} months, against "
             f"{baseline:.1f} a month before",
         ],
     )
@@ -121,7 +120,7 @@ def _dormant_network(profile: Profile, answers: Answers) -> Flag | None:
         if 0 <= age <= DORMANT_DAYS:
             return None
         fact = (
-            f"your last outbound contact was {age:.0f} days ago"
+            f"your last outbound contact was {whole(age)} days ago"
             if age >= 0
             else "no outbound contact (messages, help, introductions, conversations) is recorded"
         )
@@ -145,7 +144,7 @@ def _market_blind(profile: Profile, answers: Answers) -> Flag | None:
     if not profile.counted and reported is None:
         return None
     evidence = (
-        ["no recruiter or hiring-manager conversation recorded in the last 12 months"]
+        ["no recruiter, hiring-manager or informational conversation recorded in the last 12 months"]
         if profile.counted
         else []
     )
@@ -163,8 +162,13 @@ def _market_blind(profile: Profile, answers: Answers) -> Flag | None:
 
 
 def _say_do_gap(
-    profile: Profile, answers: Answers, parts: dict[str, DimensionParts], confidence: Confidence
+    profile: Profile,
+    answers: Answers,
+    parts: dict[str, DimensionParts],
+    confidence: Confidence,
+    credit_surplus: bool = True,
 ) -> Flag | None:
+    """Self-report against recorded behaviour, both ways; `credit_surplus` False drops "you do more"."""
     if confidence is Confidence.LOW:
         return None  # too little recorded activity to contradict anyone
     w = profile.windows
@@ -184,7 +188,11 @@ def _say_do_gap(
             "people you helped in the last 90 days",
             len(w.helped_90d) + w.anonymous_helped_90d,
         ),
-        ("market_count", "recruiter or hiring-manager conversations in the last 12 months", w.market_12m),
+        (
+            "market_count",
+            "recruiter, hiring-manager or informational conversations in the last 12 months",
+            w.market_12m,
+        ),
         ("growth_count", "skills, certifications or projects in the last 12 months", w.growth_12m),
         ("visibility_count", "introductions you made in the last 12 months", w.introductions_12m),
     ]
@@ -197,21 +205,25 @@ def _say_do_gap(
         if reported >= SAY_DO_MIN_REPORTED and reported >= SAY_DO_RATIO * max(recorded, 0.5):
             over += 1
             evidence.append(f"{what}: you reported {reported}, your activity shows {recorded}")
-        elif recorded >= SAY_DO_MIN_REPORTED and recorded >= SAY_DO_RATIO * max(reported, 0.5):
+        elif (
+            credit_surplus
+            and recorded >= SAY_DO_MIN_REPORTED
+            and recorded >= SAY_DO_RATIO * max(reported, 0.5)
+        ):
             under += 1
             evidence.append(f"{what}: your activity shows {recorded}, you reported {reported}")
     for dimension, dim_parts in parts.items():
         if dim_parts.behaviour is None:
             continue
         gap = dim_parts.questionnaire - dim_parts.behaviour_index
-        if abs(gap) >= SAY_DO_OPINION_GAP:
+        if gap >= SAY_DO_OPINION_GAP or (credit_surplus and -gap >= SAY_DO_OPINION_GAP):
             if gap > 0:
                 over += 1
             else:
                 under += 1
             evidence.append(
-                f"{dimension}: your answers score {dim_parts.questionnaire:.0f}/100, your recorded "
-                f"activity {dim_parts.behaviour_index:.0f}/100"
+                f"{dimension}: your answers score {whole(dim_parts.questionnaire)}/100, your recorded "
+                f"activity {whole(dim_parts.behaviour_index)}/100"
             )
     if not evidence:
         return None

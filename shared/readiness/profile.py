@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from readiness.activity import TYPE_RULES, ActivityEvent, ActivityType, CounterpartRole
+from readiness.activity import NO_EVIDENCE_TYPES, TYPE_RULES, ActivityEvent, ActivityType, CounterpartRole
 
 DAY_SECONDS = 86400.0
 MONTH_DAYS = 30.4375  # an average month; months are counted back from as_of, not by calendar
@@ -35,6 +35,11 @@ _K_NETWORK = _LN2 / HALF_LIFE_DAYS
 _K_GROWTH = _LN2 / GROWTH_HALF_LIFE_DAYS
 _K_RECENT = _LN2 / RECENT_HALF_LIFE_DAYS
 _K_COVERAGE = _LN2 / COVERAGE_HALF_LIFE_DAYS
+
+
+def whole(value: float) -> int:
+    """Half up, the way every score and every number in an explanation is rounded (not Python's half-even)."""
+    return math.floor(value + 0.5)
 
 
 def decay(age_days: float, half_life_days: float = HALF_LIFE_DAYS) -> float:
@@ -67,16 +72,17 @@ _T = ActivityType
 def _signals_of(kind: ActivityType) -> tuple[tuple[str, float], ...]:
     rule = TYPE_RULES[kind]
     pairs: list[tuple[str, float]] = []
-    if rule.outbound or rule.inbound or rule.two_way or rule.tie:
+    if rule.outbound or rule.inbound or rule.two_way or rule.tie or rule.met:
         pairs.append((CONTACT, 1.0))
-    if rule.tie and kind is not _T.EVENT_ATTENDED:
+    if rule.tie:
         pairs.append((TIE, 1.0))
     for name, weight in (
         (GIVE, rule.give),
         (ASK, rule.ask),
         (RECOGNITION_GIVEN, rule.recognition_given),
         (RECOGNITION_RECEIVED, rule.recognition_received),
-        (MARKET, rule.market if kind is not _T.EVENT_ATTENDED else 0),
+        (MARKET, rule.market),
+        (MEETUP, rule.meetup),
         (CONNECTOR, rule.connector),
         (KNOWLEDGE, rule.knowledge),
         (SOUGHT_OUT, rule.sought_out),
@@ -87,7 +93,6 @@ def _signals_of(kind: ActivityType) -> tuple[tuple[str, float], ...]:
         _T.RECRUITER_CONVERSATION: MARKET_RECRUITER,
         _T.HIRING_MANAGER_CONVERSATION: MARKET_HIRING_MANAGER,
         _T.INFORMATIONAL_INTERVIEW: MARKET_INFORMATIONAL,
-        _T.EVENT_ATTENDED: MEETUP,
         _T.SKILL_LEARNED: SKILL,
         _T.PROJECT_STARTED: PROJECT,
         _T.CERTIFICATION_EARNED: CERTIFICATION,
@@ -154,6 +159,7 @@ class TypeInfo:
     give: bool
     ask: bool
     role_market: bool
+    evidence: bool  # counts towards confidence and months of history
 
 
 TYPE_INFO: dict[ActivityType, TypeInfo] = {
@@ -167,6 +173,7 @@ TYPE_INFO: dict[ActivityType, TypeInfo] = {
         give=kind in _GIVES,
         ask=kind in _ASKS,
         role_market=kind in _ROLE_MARKET_TYPES,
+        evidence=kind not in NO_EVIDENCE_TYPES,
     )
     for kind in ActivityType
 }
@@ -426,6 +433,23 @@ class Windows:
 
 
 _HELP_COUNTED = frozenset({_T.HELP_GIVEN, _T.REFERRAL_GIVEN, _T.INTRODUCTION_MADE, _T.RECOMMENDATION_GIVEN})
+# What the count questions ask about, so that the say-do comparison counts the same thing.
+_REAL_CONVERSATION = frozenset(
+    {
+        _T.MESSAGE_SENT,
+        _T.MESSAGE_RECEIVED,
+        _T.RECRUITER_CONVERSATION,
+        _T.HIRING_MANAGER_CONVERSATION,
+        _T.INFORMATIONAL_INTERVIEW,
+        _T.HELP_GIVEN,
+        _T.HELP_ASKED,
+        _T.INTRODUCTION_MADE,
+        _T.REFERRAL_GIVEN,
+        _T.REFERRAL_ASKED,
+        _T.RECOMMENDATION_GIVEN,
+        _T.RECOMMENDATION_RECEIVED,
+    }
+)  # reach_count: "a real conversation (more than a click or a like)"
 _CATCH_UP = frozenset(
     {
         _T.MESSAGE_SENT,
@@ -433,9 +457,8 @@ _CATCH_UP = frozenset(
         _T.INTRODUCTION_MADE,
         _T.REFERRAL_GIVEN,
         _T.RECOMMENDATION_GIVEN,
-        _T.INFORMATIONAL_INTERVIEW,
     }
-)
+)  # continuity_count: "just to catch up or pass something on, asking for nothing"
 _TAKER_GIVE_WEIGHT = {k: (0.5 if k in {_T.ENDORSEMENT_GIVEN, _T.KNOWLEDGE_SHARED} else 1.0) for k in _GIVES}
 
 
@@ -451,6 +474,7 @@ class Profile:
         self.last_outbound_age = -1.0
         self.oldest_age = -1.0
         self.counted = 0
+        self.evidence_count = 0  # counted events that carry evidence (not reactions or applications)
         self.ignored = 0
         self.windows = Windows()
 
@@ -491,11 +515,13 @@ class Profile:
                 if bucket is None:
                     bucket = pending[key] = []
             bucket.append((info, age, event.counterpart_role))
-            if age > oldest:
-                oldest = age
             month = int(age / MONTH_DAYS)
-            if month < 24:
-                active_months.add(month)
+            if info.evidence:
+                profile.evidence_count += 1
+                if age > oldest:
+                    oldest = age
+                if month < 24:
+                    active_months.add(month)
             if info.outbound:
                 if last_out < 0 or age < last_out:
                     last_out = age
@@ -524,6 +550,10 @@ class Profile:
         for party in anonymous.values():
             party.contribute(totals)
         return profile
+
+    def months_observed(self) -> int:
+        """How many months (counted back from as_of, the current one included) hold evidence."""
+        return int(self.oldest_age / MONTH_DAYS) + 1 if self.oldest_age >= 0 else 0
 
     def total(self, name: str) -> float:
         return self.totals.get(name, 0.0)
@@ -603,7 +633,7 @@ def _count_windows(
         windows.market_12m += 1
         if windows.market_last_age < 0 or age < windows.market_last_age:
             windows.market_last_age = age
-    if TYPE_SIGNALS[kind] and TYPE_SIGNALS[kind][0][0] == CONTACT and kind is not _T.CONNECTION_MADE:
+    if kind in _REAL_CONVERSATION:
         if key is None:
             windows.anonymous_contacts_12m += 1
         else:

@@ -54,7 +54,7 @@ ACTIONS: tuple[Action, ...] = (
         "introduce_two_people",
         "visibility",
         "Introduce two people in your network who should know each other, this month.",
-        (Step(T.INTRODUCTION_MADE, 2, "known"),),
+        (Step(T.INTRODUCTION_MADE, 1, "known"),),
         {"visibility_count": 1, "generosity_count": 2},
     ),
     Action(
@@ -164,22 +164,30 @@ def _counterparts(profile: Profile) -> dict[str, list[str]]:
 
 
 def plan(action: Action, people: dict[str, list[str]]) -> list[PlannedEvent]:
-    """The events an action adds, all as of now (age 0)."""
+    """The events an action adds, all as of now (age 0).
+
+    Steps that name existing people take them from `people` (closest match first); "new" people are
+    the same placeholders across an action's steps (the two people met at an event are the two
+    followed up with). Without enough existing people a step falls back to new ones, except for
+    "unprepared": only the people actually asked can be given to first. A planned role is given to
+    new people only, never pinned on an existing contact.
+    """
     events: list[PlannedEvent] = []
-    fresh = 0
     for step in action.steps:
         pool = people.get(step.who, [])
-        for i in range(step.count):
+        count = min(step.count, len(pool)) if step.who == "unprepared" else step.count
+        for i in range(count):
+            role = None
             if step.who == "anonymous":
                 who = None
-            elif i < len(pool) and step.who != "new":
+            elif step.who != "new" and i < len(pool):
                 who = pool[i]
             else:
-                fresh += 1
-                who = f"\x00planned:{action.id}:{fresh}"  # cannot collide with a client's counterpart id
-            events.append(PlannedEvent(step.type, 0.0, who, step.role))
+                who = f"\x00planned:{action.id}:{i + 1}"  # cannot collide with a client's counterpart id
+                role = step.role
+            events.append(PlannedEvent(step.type, 0.0, who, role))
             if step.reply:
-                events.append(PlannedEvent(T.MESSAGE_RECEIVED, 0.0, who, step.role))
+                events.append(PlannedEvent(T.MESSAGE_RECEIVED, 0.0, who, role))
     return events
 
 

@@ -81,8 +81,11 @@ class Evidence(BaseModel):
 
     activities_counted: int
     activities_ignored: int = Field(description="dated after as_of, so not counted")
-    months_of_history: int
-    active_months_last_24: int
+    activities_weighed: int = Field(
+        description="counted activities that carry evidence (reactions and job applications do not)"
+    )
+    months_of_history: int = Field(description="months, counted back from as_of, back to the oldest evidence")
+    active_months_last_24: int = Field(description="of the last 24 months, those with evidence")
 
 
 class AssessmentResult(BaseModel):

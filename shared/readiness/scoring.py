@@ -36,6 +36,7 @@ from readiness.profile import (
     TIE,
     Profile,
     decay,
+    whole,
 )
 from readiness.questionnaire import Answers, Question, QuestionKind, get_questionnaire, item_points
 from readiness.result import (
@@ -61,15 +62,17 @@ DIMENSION_NAMES: dict[str, str] = {
     "lifelines": "Relationship rituals",
     "visibility": "Trusted node and connector",
 }
-DIMENSION_WEIGHTS: dict[str, float] = {
-    "reach": 0.16,
-    "continuity": 0.18,
-    "generosity": 0.18,
-    "market": 0.14,
-    "growth": 0.10,
-    "lifelines": 0.12,
-    "visibility": 0.12,
+# Weights in whole percent, so that the overall score is exact integer arithmetic (no float ties).
+DIMENSION_WEIGHT_PERCENT: dict[str, int] = {
+    "reach": 16,
+    "continuity": 18,
+    "generosity": 18,
+    "market": 14,
+    "growth": 10,
+    "lifelines": 12,
+    "visibility": 12,
 }
+DIMENSION_WEIGHTS: dict[str, float] = {d: percent / 100 for d, percent in DIMENSION_WEIGHT_PERCENT.items()}
 # (count question, saturation constant): 60 * (1 - e^(-count/k)) is the self-reported behaviour index
 SELF_REPORT_ITEMS: dict[str, tuple[str, float]] = {
     "reach": ("reach_count", 20.0),
@@ -140,21 +143,22 @@ def _market_breadth(p: Profile) -> float:
 
 
 def _n(value: float) -> str:
-    return f"{value:.1f}" if 0 < value < 10 else f"{value:.0f}"
+    return f"{value:.1f}" if 0 < value < 10 else f"{whole(value)}"
 
 
 def _coverage_detail(p: Profile) -> str:
     _, _, outbound_days, two_way_days = p.coverage()
     return (
-        f"outbound contact in about {outbound_days / MONTH_DAYS:.0f} of the last 24 months, "
-        f"two-way in about {two_way_days / MONTH_DAYS:.0f} (recent months weigh more)"
+        f"outbound contact in about {whole(outbound_days / MONTH_DAYS)} of the last 24 months, "
+        f"two-way in about {whole(two_way_days / MONTH_DAYS)} (recent months weigh more)"
     )
 
 
 def _recent_detail(p: Profile) -> str:
     if p.last_outbound_age < 0:
         return "no outbound contact recorded"
-    return f"last reached out {p.last_outbound_age:.0f} days ago (half-life {RECENT_HALF_LIFE_DAYS:.0f} days)"
+    days, half_life = whole(p.last_outbound_age), whole(RECENT_HALF_LIFE_DAYS)
+    return f"last reached out {days} days ago (half-life {half_life} days)"
 
 
 def _give_first_detail(p: Profile) -> str:
@@ -462,12 +466,14 @@ def dimension_parts(
     return parts
 
 
+def overall_score(dimension_scores: dict[str, int]) -> int:
+    """The weighted mean of the whole dimension scores, rounded half up, in exact integer arithmetic."""
+    hundredths = sum(DIMENSION_WEIGHT_PERCENT[d] * score for d, score in dimension_scores.items())
+    return (hundredths + 50) // 100
+
+
 def overall_raw(parts: dict[str, DimensionParts]) -> float:
     return sum(DIMENSION_WEIGHTS[d] * p.raw for d, p in parts.items())
-
-
-def _round(value: float) -> int:
-    return math.floor(value + 0.5)
 
 
 def _apportion(raw: list[float], total: int) -> list[int]:
@@ -497,7 +503,7 @@ def _explain(
     lines: list[tuple[str, str, float]] = [
         (
             "questionnaire",
-            f"your answers to {len(questions)} questions score {parts.questionnaire:.0f}/100 "
+            f"your answers to {len(questions)} questions score {whole(parts.questionnaire)}/100 "
             f"(they count for {share_q} of this dimension)",
             QUESTIONNAIRE_SHARE * parts.questionnaire,
         )
@@ -508,7 +514,7 @@ def _explain(
             (
                 "self_reported_activity",
                 f"you reported {answers.get(qid, 0)} for '{_question_text(qid)}': self-reported activity "
-                f"counts up to {SELF_REPORT_CEILING:.0f}/100 until recorded activity shows more"
+                f"counts up to {whole(SELF_REPORT_CEILING)}/100 until recorded activity shows more"
                 + (f", and fades as the answer ages (now {freshness:.0%})" if freshness < 0.995 else ""),
                 BEHAVIOUR_SHARE * parts.self_report,
             )
@@ -517,7 +523,8 @@ def _explain(
             lines.append(
                 (
                     "recorded_activity",
-                    f"recorded activity scores {parts.behaviour_index:.0f}/100 here, below your self-report",
+                    f"recorded activity scores {whole(parts.behaviour_index)}/100 here, "
+                    "below your self-report",
                     0.0,
                 )
             )
@@ -525,9 +532,9 @@ def _explain(
         for component, points in zip(COMPONENTS[dimension], parts.behaviour, strict=True):
             lines.append((component.signal, component.detail(profile), BEHAVIOUR_SHARE * points))
     else:
-        lines.append(("recorded_activity", "no activity recorded, and no count reported", 0.0))
-    whole = _apportion([points for _, _, points in lines], score)
-    return [ExplanationLine(signal=s, detail=d, points=p) for (s, d, _), p in zip(lines, whole, strict=True)]
+        lines.append(("recorded_activity", "no activity recorded, and you reported none", 0.0))
+    shares = _apportion([points for _, _, points in lines], score)
+    return [ExplanationLine(signal=s, detail=d, points=p) for (s, d, _), p in zip(lines, shares, strict=True)]
 
 
 def _question_text(qid: str) -> str:
@@ -537,17 +544,19 @@ def _question_text(qid: str) -> str:
 
 
 def confidence_for(profile: Profile) -> tuple[Confidence, Evidence]:
-    months = math.ceil(profile.oldest_age / MONTH_DAYS) if profile.oldest_age >= 0 else 0
+    months = profile.months_observed()
     active = len(profile.windows.active_months_24)
+    weighed = profile.evidence_count
     evidence = Evidence(
         activities_counted=profile.counted,
         activities_ignored=profile.ignored,
+        activities_weighed=weighed,
         months_of_history=months,
         active_months_last_24=active,
     )
-    if months >= 12 and active >= 6 and profile.counted >= 50:
+    if months >= 12 and active >= 6 and weighed >= 50:
         return Confidence.HIGH, evidence
-    if months >= 3 and profile.counted >= 10:
+    if months >= 3 and weighed >= 10:
         return Confidence.MEDIUM, evidence
     return Confidence.LOW, evidence
 
@@ -572,23 +581,21 @@ def score_assessment(
 
     dimensions = []
     for dimension, dim_parts in parts.items():
-        score = _round(dim_parts.raw)
+        score = whole(dim_parts.raw)
         dimensions.append(
             DimensionScore(
                 id=dimension,
                 name=DIMENSION_NAMES[dimension],
                 score=score,
                 weight=DIMENSION_WEIGHTS[dimension],
-                questionnaire_score=_round(dim_parts.questionnaire),
-                behaviour_score=_round(dim_parts.behaviour_index)
-                if dim_parts.behaviour is not None
-                else None,
+                questionnaire_score=whole(dim_parts.questionnaire),
+                behaviour_score=whole(dim_parts.behaviour_index) if dim_parts.behaviour is not None else None,
                 explanation=_explain(
                     dimension, dim_parts, profile, answers, subscales[dimension][1], score, freshness
                 ),
             )
         )
-    overall = _round(sum(d.weight * d.score for d in dimensions))
+    overall = overall_score({d.id: d.score for d in dimensions})
     confidence, evidence = confidence_for(profile)
     return AssessmentResult(
         as_of=as_of,

@@ -121,7 +121,7 @@ def pydantic_field_errors(exc: ValidationError) -> list[FieldError]:
     """pydantic's errors as FieldErrors with dotted paths (`activities.3.type`)."""
     details = []
     for error in exc.errors(include_url=False, include_context=False):
-        path = ".".join(str(part) for part in error["loc"] if not _is_union_tag(part))
+        path = ".".join(str(part) for part in error["loc"])
         message = error["msg"]
         if error["type"] == "model_type" and not error["loc"]:
             message = "must be a JSON object"
@@ -135,15 +135,6 @@ def pydantic_field_errors(exc: ValidationError) -> list[FieldError]:
             message = message.removeprefix("Value error, ")
         details.append(FieldError(path or "body", message))
     return details
-
-
-def _is_union_tag(part: object) -> bool:
-    return isinstance(part, str) and part in {
-        "str",
-        "none",
-        "constrained-str",
-        "function-before[_iso_text_only(), datetime]",
-    }
 
 
 _ACTIVITY_LIST = TypeAdapter(list[ActivityEvent])

@@ -90,3 +90,30 @@ def test_planned_counterparts_never_collide_with_real_ones() -> None:
     (planned,) = plan(action, _counterparts(profile))
     assert planned.counterpart is not None
     assert planned.counterpart.startswith("\x00")
+
+
+def test_the_people_met_at_an_event_are_the_people_followed_up_with() -> None:
+    action = next(a for a in ACTIONS if a.id == "attend_an_event_and_follow_up")
+    planned = plan(action, {})
+    named = {p.counterpart for p in planned if p.counterpart is not None}
+    assert len(named) == 2
+
+
+def test_giving_first_goes_only_to_the_people_asked() -> None:
+    profile = Profile.build([event("help_asked", 30, "asked-1"), event("message_sent", 400, "other")], AS_OF)
+    action = next(a for a in ACTIONS if a.id == "give_before_asking")
+    planned = plan(action, _counterparts(profile))
+    assert [p.counterpart for p in planned] == ["asked-1"]
+
+
+def test_a_planned_role_is_never_pinned_on_an_existing_contact() -> None:
+    profile = Profile.build(
+        [
+            event("message_sent", 400, "old-friend", "peer"),
+            event("message_received", 20, "old-friend", "peer"),
+        ],
+        AS_OF,
+    )
+    action = next(a for a in ACTIONS if a.id == "candid_catch_up")
+    planned = plan(action, _counterparts(profile))
+    assert {(p.counterpart, p.role) for p in planned} == {("old-friend", None)}
