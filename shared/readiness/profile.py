@@ -392,6 +392,22 @@ def _intersect(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> li
     return out
 
 
+def _merge_contacts(ages: list[float]) -> list[tuple[float, float]]:
+    """The covered stretches of the window: each contact covers the 30 days up to it."""
+    ages.sort()
+    merged: list[tuple[float, float]] = []
+    for age in ages:
+        end = age + CONTACT_COVERS_DAYS
+        if end > COVERAGE_WINDOW_DAYS:
+            end = COVERAGE_WINDOW_DAYS
+        if merged and age <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((age, end))
+    return merged
+
+
 def _cover(age: float) -> tuple[float, float] | None:
     start, end = age, min(age + CONTACT_COVERS_DAYS, COVERAGE_WINDOW_DAYS)
     return (start, end) if start < end else None
@@ -482,8 +498,8 @@ class Profile:
     def build(cls, events: Sequence[ActivityEvent], as_of: datetime) -> Profile:
         profile = cls()
         named, anonymous = profile.named, profile.anonymous
-        outbound_cover: list[tuple[float, float]] = []
-        inbound_cover: list[tuple[float, float]] = []
+        outbound_cover: list[float] = []  # ages of contacts inside the coverage window
+        inbound_cover: list[float] = []
         windows = profile.windows
         monthly = windows.monthly_outbound
         last_out = -1.0
@@ -528,9 +544,9 @@ class Profile:
                 if month < HISTORY_MONTHS:
                     monthly[month] += 1
                 if age < COVERAGE_WINDOW_DAYS:
-                    outbound_cover.append((age, min(age + CONTACT_COVERS_DAYS, COVERAGE_WINDOW_DAYS)))
+                    outbound_cover.append(age)
             if info.inbound and age < COVERAGE_WINDOW_DAYS:
-                inbound_cover.append((age, min(age + CONTACT_COVERS_DAYS, COVERAGE_WINDOW_DAYS)))
+                inbound_cover.append(age)
             if age <= 365.0:
                 _count_windows(windows, event, kind, key, age)
         for key, folded in pending.items():
@@ -542,8 +558,8 @@ class Profile:
         profile.counted = len(events) - profile.ignored
         profile.last_outbound_age = last_out
         profile.oldest_age = oldest
-        profile.outbound_cover = _merge(outbound_cover)
-        profile.inbound_cover = _merge(inbound_cover)
+        profile.outbound_cover = _merge_contacts(outbound_cover)
+        profile.inbound_cover = _merge_contacts(inbound_cover)
         totals = profile.totals
         for party in named.values():
             party.contribute(totals)
