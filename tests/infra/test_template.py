@@ -1,0 +1,137 @@
+"""template.yaml: it lints, it transforms, and it says what the issue asks of it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.infra.conftest import REPO, resources_of_type
+from tools.sam_template import SamTemplate, read_yaml
+
+EXPECTED_ACTIONS = {
+    "GetQuestionnaireFunction": set(),
+    "GetOpenapiFunction": set(),
+    "RouteNotFoundFunction": set(),
+    "CreateAssessmentFunction": {
+        ("ReadinessTable", "dynamodb:Query"),
+        ("ReadinessTable", "dynamodb:PutItem"),
+        ("IdempotencyTable", "dynamodb:GetItem"),
+        ("IdempotencyTable", "dynamodb:PutItem"),
+        ("IdempotencyTable", "dynamodb:UpdateItem"),
+        ("IdempotencyTable", "dynamodb:DeleteItem"),
+    },
+    "GetAssessmentFunction": {("ReadinessTable", "dynamodb:GetItem"), ("ReadinessTable", "dynamodb:Query")},
+    "ListAssessmentsFunction": {("ReadinessTable", "dynamodb:Query")},
+}
+
+
+def test_cfn_lint_passes() -> None:
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(cfn_lint), "template.yaml"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def test_the_sam_transform_succeeds(cloudformation: dict[str, Any]) -> None:
+    functions = resources_of_type(cloudformation, "AWS::Lambda::Function")
+    assert set(functions) == set(EXPECTED_ACTIONS)
+    assert resources_of_type(cloudformation, "AWS::ApiGatewayV2::Api")
+    assert resources_of_type(cloudformation, "AWS::Lambda::LayerVersion")
+    # every route's function may be invoked by the API
+    assert len(resources_of_type(cloudformation, "AWS::Lambda::Permission")) == len(EXPECTED_ACTIONS)
+
+
+def test_the_http_api_routes_every_path_to_its_function(
+    cloudformation: dict[str, Any], template: SamTemplate
+) -> None:
+    (api,) = resources_of_type(cloudformation, "AWS::ApiGatewayV2::Api").values()
+    body = api["Properties"]["Body"]
+    routes = {
+        (method.upper().replace("X-AMAZON-APIGATEWAY-ANY-METHOD", "ANY"), path)
+        for path, operations in body["paths"].items()
+        for method in operations
+    }
+    expected = {(r.method, "/$default" if r.path == "$default" else r.path) for r in template.routes}
+    assert routes == expected
+    for operations in body["paths"].values():
+        for operation in operations.values():
+            assert operation["x-amazon-apigateway-integration"]["payloadFormatVersion"] == "2.0"
+    cors = body["x-amazon-apigateway-cors"]
+    assert {"Authorization", "Idempotency-Key"} <= {
+        h.title() if h.islower() else h for h in cors["allowHeaders"]
+    }
+
+
+def test_functions_run_python_313_on_arm64_with_tracing_and_the_layer(cloudformation: dict[str, Any]) -> None:
+    for name, function in resources_of_type(cloudformation, "AWS::Lambda::Function").items():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.13", name
+        assert props["Architectures"] == ["arm64"], name
+        assert props["Handler"] == "app.lambda_handler", name
+        assert props["TracingConfig"] == {"Mode": "Active"}, name
+        (layer,) = props["Layers"]
+        assert layer["Ref"].startswith("ReadinessLayer"), name  # the transform versions the layer's id
+        variables = props["Environment"]["Variables"]
+        assert variables["POWERTOOLS_SERVICE_NAME"] == "readiness"
+        assert variables["LOG_LEVEL"] == {"Ref": "LogLevel"}
+        assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+
+
+def test_each_function_is_allowed_exactly_what_it_uses(cloudformation: dict[str, Any]) -> None:
+    roles = resources_of_type(cloudformation, "AWS::IAM::Role")
+    for function_name, expected in EXPECTED_ACTIONS.items():
+        role = roles[f"{function_name}Role"]
+        granted: set[tuple[str, str]] = set()
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                assert statement["Effect"] == "Allow"
+                resources = statement["Resource"]
+                resources = resources if isinstance(resources, list) else [resources]
+                for resource in resources:
+                    assert resource != "*", f"{function_name}: a wildcard resource"
+                    table = resource["Fn::GetAtt"][0]
+                    granted |= {(table, action) for action in statement["Action"]}
+        assert granted == expected, function_name
+        assert not any(action == "dynamodb:Scan" for _, action in granted)
+        managed = {str(arn) for arn in role["Properties"].get("ManagedPolicyArns", [])}
+        assert any("AWSLambdaBasicExecutionRole" in arn for arn in managed)
+        assert any("AWSXrayWriteOnlyAccess" in arn for arn in managed)  # what Tracing: Active adds
+
+
+def test_the_tables_are_on_demand_encrypted_recoverable_and_expire_items(template: SamTemplate) -> None:
+    document = read_yaml(REPO / "template.yaml")
+    table = document["Resources"]["ReadinessTable"]["Properties"]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"] == {"SSEEnabled": True}
+    assert table["TimeToLiveSpecification"]["Enabled"] is True
+    assert document["Resources"]["ReadinessTable"]["DeletionPolicy"] == "Retain"
+    idempotency = document["Resources"]["IdempotencyTable"]["Properties"]
+    assert idempotency["BillingMode"] == "PAY_PER_REQUEST"
+    assert idempotency["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert template.tables["ReadinessTable"]["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+
+
+def test_parameters_and_outputs(template: SamTemplate) -> None:
+    document = read_yaml(REPO / "template.yaml")
+    assert {"Stage", "LogLevel"} <= set(document["Parameters"])
+    assert {"ApiUrl", "ReadinessTableName", "IdempotencyTableName"} <= set(document["Outputs"])
+    layer = document["Resources"]["ReadinessLayer"]
+    assert layer["Properties"]["ContentUri"] == "shared/"
+    assert layer["Metadata"]["BuildMethod"] == "python3.13"
+    assert (REPO / "shared" / "requirements.txt").exists()
+
+
+def test_every_code_uri_is_a_function_folder_with_its_handler(template: SamTemplate) -> None:
+    for spec in template.functions.values():
+        folder = REPO / spec.code_uri
+        assert (folder / "app.py").is_file(), spec.code_uri
+        assert (folder / "__init__.py").is_file(), spec.code_uri
+        assert spec.module == "functions." + folder.name + ".app"
