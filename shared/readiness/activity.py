@@ -141,8 +141,8 @@ TYPE_RULES: dict[ActivityType, TypeRule] = {
 GIVE_TYPES = frozenset(t for t, rule in TYPE_RULES.items() if rule.give > 0)
 ASK_TYPES = frozenset(t for t, rule in TYPE_RULES.items() if rule.ask > 0)
 OUTBOUND_TYPES = frozenset(t for t, rule in TYPE_RULES.items() if rule.outbound)
-# Too light (a click) or not network activity at all (an application): they change no score and do not
-# make one more certain, so confidence and the months of history ignore them.
+# Too light (a click: a reaction adds almost nothing) or not network activity at all (an application):
+# they do not make a score more certain, so confidence and the months of history ignore them.
 NO_EVIDENCE_TYPES = frozenset({T.REACTION_MADE, T.JOB_APPLICATION})
 MARKET_CONVERSATION_TYPES = frozenset(
     {T.RECRUITER_CONVERSATION, T.HIRING_MANAGER_CONVERSATION, T.INFORMATIONAL_INTERVIEW}

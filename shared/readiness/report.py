@@ -13,8 +13,13 @@ def render_text(result: AssessmentResult) -> str:
         f"confidence {result.confidence}",
         f"As of {result.as_of.isoformat()} - model {result.model_version}, "
         f"questionnaire {result.questionnaire_version}",
-        f"Based on {result.evidence.activities_counted} activities over {result.evidence.months_of_history} "
-        f"months ({result.evidence.active_months_last_24} active months in the last 24)",
+        f"Based on {result.evidence.activities_weighed} activities over {result.evidence.months_of_history} "
+        f"months ({result.evidence.active_months_last_24} active months in the last 24)"
+        + (
+            f"; {ignored} dated after as_of not counted"
+            if (ignored := result.evidence.activities_ignored)
+            else ""
+        ),
         "",
     ]
     for dimension in result.dimensions:
