@@ -59,7 +59,7 @@ run: venv
 	$(PY) -m tools.local_stack --port $(PORT) $(if $(filter 1 yes true,$(FRESH)),--fresh,)
 
 bench: venv
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/*.py; do echo "== $$script"; $(PY) -m bench.$$(basename $$script .py) || exit 1; done
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts
