@@ -25,7 +25,7 @@ from typing import Any, cast
 
 from readiness.api.errors import IdempotencyKeyReused, IdempotentRequestInProgress
 from readiness.settings import get_settings
-from readiness.store import StoreUnavailable
+from readiness.store import StoreError, StoreUnavailable
 
 ANONYMOUS_CALLER = "anonymous"
 _SEAL_CONTEXT = b"readiness/user-token-seal/v1\x00"
@@ -87,9 +87,26 @@ def run_once(call: IdempotentCall, produce: Callable[[], StoredResponse], lambda
             "a request with this Idempotency-Key is still being processed; retry in a moment"
         ) from None
     except IdempotencyPersistenceLayerError as exc:
-        raise StoreUnavailable(f"idempotency store: {type(exc.__cause__).__name__}") from None
+        raise _store_error(exc.__cause__) from None
     replayed = bool(response.pop("_replayed", False))
     return Outcome(response=response, replayed=replayed)
+
+
+def _store_error(cause: BaseException | None) -> StoreError:
+    """Transient DynamoDB trouble is a 503 (retry); anything else behind Powertools' wrapper is a bug."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from readiness.store.dynamodb import TRANSIENT_ERROR_CODES
+
+    reason = type(cause).__name__
+    if isinstance(cause, ClientError):
+        code = str(cause.response.get("Error", {}).get("Code", ""))
+        if code in TRANSIENT_ERROR_CODES:
+            return StoreUnavailable(f"idempotency store: {code}")
+        return StoreError(f"idempotency store: {code or reason}")
+    if isinstance(cause, BotoCoreError):
+        return StoreUnavailable(f"idempotency store: {reason}")
+    return StoreError(f"idempotency store: {reason}")
 
 
 @cache

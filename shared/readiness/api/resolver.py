@@ -23,8 +23,8 @@ from readiness.api.routes import allowed_methods
 from readiness.assessments import AssessmentNotFound
 from readiness.errors import FieldError, InvalidSubmission
 from readiness.identity import AuthenticationRequired, InvalidCredentials
-from readiness.settings import get_settings
-from readiness.store import StoreUnavailable
+from readiness.settings import ConfigurationError, get_settings
+from readiness.store import StoreError, StoreUnavailable
 
 _BEARER_CHALLENGE = 'Bearer realm="readiness"'
 
@@ -177,13 +177,10 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
 
 def log_unexpected(logger: Logger, exc: BaseException) -> None:
     """Type and stack frames only: an exception's message can quote the input (answers, tokens)."""
-    logger.error(
-        "unexpected error",
-        extra={
-            "error_type": type(exc).__qualname__,
-            "stack": "".join(traceback.format_tb(exc.__traceback__)),
-        },
-    )
+    extra = {"error_type": type(exc).__qualname__, "stack": "".join(traceback.format_tb(exc.__traceback__))}
+    if isinstance(exc, StoreError | ConfigurationError):
+        extra["reason"] = str(exc)  # written by this service from error codes and names: safe to log
+    logger.error("unexpected error", extra=extra)
 
 
 def serve(

@@ -18,7 +18,7 @@ ASSESSMENT_PREFIX = "ASSESSMENT#"
 ENTITY_ASSESSMENT = "assessment"
 
 # Retrying these a moment later can succeed; everything else is a bug or a deployment problem.
-_TRANSIENT_CODES = frozenset(
+TRANSIENT_ERROR_CODES = frozenset(
     {
         "ProvisionedThroughputExceededException",
         "ThrottlingException",
@@ -139,7 +139,7 @@ class DynamoDBAssessmentRepository:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if code == "ConditionalCheckFailedException":
                 raise AssessmentAlreadyExists("an assessment with this id already exists") from None
-            if code in _TRANSIENT_CODES:
+            if code in TRANSIENT_ERROR_CODES:
                 raise StoreUnavailable(f"DynamoDB {operation}: {code}") from None
             raise StoreError(f"DynamoDB {operation} failed: {code or 'unknown error'}") from None
         except BotoCoreError as exc:
