@@ -1,4 +1,4 @@
-"""GET /v1/questionnaire: the current questionnaire (the web form renders exactly this)."""
+"""GET /v1/questionnaire: the current questionnaire (the web form renders exactly this), or ?version=."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes
 from readiness.api.observability import create_logger, traced
+from readiness.api.requests import questionnaire_version
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import PUBLIC_CACHE, json_response
 from readiness.questionnaire import questionnaire_document
@@ -19,7 +20,8 @@ app = create_resolver(logger)  # public, static documents: API Gateway's metrics
 
 @app.get(routes.QUESTIONNAIRE)
 def get_questionnaire() -> Response[str]:
-    return json_response(200, questionnaire_document(), cache_control=PUBLIC_CACHE)
+    version = questionnaire_version(app.current_event)
+    return json_response(200, questionnaire_document(version), cache_control=PUBLIC_CACHE)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

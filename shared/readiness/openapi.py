@@ -169,9 +169,18 @@ def openapi_document() -> dict[str, Any]:
                     "summary": "The current questionnaire",
                     "description": "Render the form from this document: sections, questions, bounds.",
                     "security": [],
+                    "parameters": [
+                        {
+                            "name": "version",
+                            "in": "query",
+                            "required": False,
+                            "description": "an earlier questionnaire version (default: the current one)",
+                            "schema": {"type": "string"},
+                        }
+                    ],
                     "responses": {
                         "200": _ok("the questionnaire", "Questionnaire"),
-                        **_responses(429, 500),
+                        **_responses(422, 429, 500),
                     },
                 }
             },

@@ -121,3 +121,46 @@ def test_without_a_key_each_post_is_a_new_assessment(api: ApiClient, item_counts
 
     assert first["assessment_id"] != second["assessment_id"]
     assert item_counts() == {"ReadinessTable": 2, "IdempotencyTable": 0}
+
+
+def test_a_retry_while_the_first_request_is_still_running_is_409_in_progress(
+    api: ApiClient, monkeypatch: Any
+) -> None:
+    from readiness.api.errors import IdempotentRequestInProgress
+    from readiness.api.idempotency import IdempotentCall, run_once
+
+    api.get("/v1/openapi.json")
+    api.post("/v1/assessments", body=submission())  # the create function's environment and tables
+    call = IdempotentCall(key=new_key(), caller="anonymous", payload_digest="d" * 64)
+    seen: list[str] = []
+
+    def first_request() -> dict[str, Any]:
+        # while this runs, its record is INPROGRESS: a concurrent retry must not run it again
+        try:
+            run_once(call, lambda: {"body": {}, "sealed_token": None}, api.context)
+        except IdempotentRequestInProgress:
+            seen.append("in progress")
+        return {"body": {"assessment_id": "a_1"}, "sealed_token": None}
+
+    outcome = run_once(call, first_request, api.context)
+
+    assert seen == ["in progress"]
+    assert outcome.response["body"] == {"assessment_id": "a_1"}
+    assert not outcome.replayed
+    assert run_once(call, first_request, api.context).replayed
+
+
+def test_an_in_progress_retry_answers_409_with_retry_after(api: ApiClient, monkeypatch: Any) -> None:
+    from readiness.api import submit
+    from readiness.api.errors import IdempotentRequestInProgress
+
+    def still_running(*_: Any, **__: Any) -> Any:
+        raise IdempotentRequestInProgress("a request with this Idempotency-Key is still being processed")
+
+    monkeypatch.setattr(submit, "run_once", still_running)
+
+    response = api.post("/v1/assessments", body=submission(), headers={"Idempotency-Key": new_key()})
+
+    assert response.status == 409
+    assert response.error["code"] == "idempotency_in_progress"
+    assert response.headers["Retry-After"] == "1"

@@ -206,3 +206,12 @@ def test_a_broken_deployment_is_500_in_the_envelope(api: ApiClient, monkeypatch:
 
     assert raw["statusCode"] == 500
     assert json.loads(raw["body"])["error"]["code"] == "internal_error"
+
+
+def test_an_earlier_questionnaire_version_can_be_asked_for(api: ApiClient) -> None:
+    current = api.get("/v1/questionnaire").body
+
+    assert api.get("/v1/questionnaire", query={"version": current["version"]}).body == current
+    unknown = api.get("/v1/questionnaire", query={"version": "0"})
+    assert unknown.status == 422
+    assert unknown.fields == ["version"]

@@ -113,3 +113,16 @@ def history_query(event: APIGatewayProxyEventV2, user_id: str) -> HistoryQuery:
     if details:
         raise InvalidRequest(details)
     return HistoryQuery(user_id=user_id, limit=limit, after=after)
+
+
+def questionnaire_version(event: APIGatewayProxyEventV2) -> str | None:
+    """``?version=`` of GET /v1/questionnaire: None for the current one, 422 for an unknown one."""
+    from readiness.questionnaire import QUESTIONNAIRES
+
+    version = (event.query_string_parameters or {}).get("version")
+    if version is None or version == "":
+        return None
+    if version not in QUESTIONNAIRES:
+        known = ", ".join(sorted(QUESTIONNAIRES))
+        raise InvalidRequest([FieldError("version", f"unknown questionnaire version; known: {known}")])
+    return version
