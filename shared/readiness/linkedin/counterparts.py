@@ -68,9 +68,10 @@ def name_key(*parts: str) -> str | None:
     text = " ".join(part for part in parts if part)
     if not text:
         return None
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    folded = _NOT_A_WORD.sub(" ", stripped.casefold()).strip()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    folded = _NOT_A_WORD.sub(" ", text.casefold()).strip()
     if not folded or folded in _ANONYMOUS_NAMES:
         return None
     return "name:" + folded
@@ -123,6 +124,7 @@ class CounterpartDirectory:
         self._roles: dict[str, CounterpartRole] = {}
         self._ids: dict[str, str] = {}
         self._profile_keys: dict[str, str | None] = {}
+        self._name_keys: dict[str, str | None] = {}
         self.full = False  # set when a table reached max_entries (the import still works, less well)
 
     def learn(self, profile: str | None, name: str | None) -> None:
@@ -153,6 +155,15 @@ class CounterpartDirectory:
             key = profile_key(url)
             if len(self._profile_keys) < self._max_entries:
                 self._profile_keys[url] = key
+        return key
+
+    def name(self, text: str) -> str | None:
+        """name_key(text), memoised for this import."""
+        key = self._name_keys.get(text, "")
+        if key == "":
+            key = name_key(text)
+            if len(self._name_keys) < self._max_entries:
+                self._name_keys[text] = key
         return key
 
     def set_role(self, key: str | None, role: CounterpartRole | None) -> None:
