@@ -8,6 +8,7 @@ by type and stack frames, not by message, because a message can quote input).
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -43,9 +44,15 @@ def traced(handler: Handler) -> Handler:
     @functools.wraps(handler)
     def invoke(event: Any, context: Any) -> Any:
         if not wrapped:
-            wrapped.append(
-                tracer().capture_lambda_handler(handler, capture_response=False, capture_error=False)
-            )
+            try:
+                capture = tracer().capture_lambda_handler
+                wrapped.append(capture(handler, capture_response=False, capture_error=False))
+            except ImportError as exc:  # no X-Ray SDK: serve untraced rather than not at all
+                logging.getLogger(f"{get_settings().service_name}.tracing").warning(
+                    "tracing disabled: the X-Ray SDK cannot be imported",
+                    extra={"error_type": type(exc).__name__},
+                )
+                wrapped.append(handler)
         return wrapped[0](event, context)
 
     return invoke  # type: ignore[return-value]
