@@ -7,6 +7,8 @@ VENV     ?= .venv
 PY       := $(VENV)/bin/python
 PORT     ?= 3000
 FRESH    ?=
+DATA_DIR ?= .local
+QUIET    ?=
 PYTEST_ARGS ?=
 
 # The Lambda runtime is python3.13: use pyenv's 3.13 when the machine has it, else python3 (3.11+).
@@ -56,7 +58,8 @@ browser:
 	else echo "browser tests need Debian's chromium: run 'sudo apt-get install chromium' and retry"; exit 1; fi
 
 run: venv
-	$(PY) -m tools.local_stack --port $(PORT) $(if $(filter 1 yes true,$(FRESH)),--fresh,)
+	$(PY) -m tools.local_stack --port $(PORT) --data-dir $(DATA_DIR) \
+		$(if $(filter 1 yes true,$(FRESH)),--fresh,) $(if $(filter 1 yes true,$(QUIET)),--quiet,)
 
 bench: venv
 	@for script in bench/*.py; do echo "== $$script"; $(PY) -m bench.$$(basename $$script .py) || exit 1; done

@@ -1,8 +1,13 @@
-"""The local stack's DynamoDB: an embedded moto server on loopback whose tables survive restarts.
+"""The local stack's DynamoDB: an embedded moto server on loopback whose data survives restarts.
 
-Tables come from template.yaml (tools.sam_template). Their items are kept in a JSON snapshot under
-the data directory: written shortly after writes and on shutdown, read back on start. With an
-external endpoint (DYNAMODB_ENDPOINT_URL) the data lives there instead, and only missing tables
+Tables come from template.yaml (tools.sam_template). Data is kept under the data directory in two
+files: ``dynamodb.json``, a snapshot of every item, written when the stack stops; and
+``dynamodb.journal``, every successful write request since that snapshot, appended as it happens
+(so a crash loses nothing that was acknowledged). On start the snapshot is loaded and the journal
+replayed on top of it. Writing a journal line costs a fraction of a millisecond, where scanning
+every table after each write would cost more with every assessment stored.
+
+With an external endpoint (DYNAMODB_ENDPOINT_URL) the data lives there, and only missing tables
 are created.
 """
 
@@ -10,14 +15,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import http.client
+import io
 import json
 import logging
 import os
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -25,14 +31,26 @@ from typing import IO, Any
 from tools.sam_template import PSEUDO_PARAMETERS, SamTemplate, create_tables
 
 SNAPSHOT_FILE = "dynamodb.json"
+JOURNAL_FILE = "dynamodb.journal"
 LOCK_FILE = "local-stack.lock"
 SNAPSHOT_FORMAT = 1
-AUTOSAVE_DELAY_SECONDS = 0.5
 _BATCH = 25  # BatchWriteItem's limit
+_TARGET_PREFIX = "DynamoDB_20120810."
+# The DynamoDB operations that change data; only these go to the journal.
+WRITE_OPERATIONS = frozenset(
+    {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems", "ExecuteStatement"}
+)
+_REPLAY_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=host;x-amz-target, Signature=0"
+)
+
+StartResponse = Callable[..., Any]
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 class LocalDataError(RuntimeError):
-    """The data directory cannot be used (locked by another stack, or its snapshot is unreadable)."""
+    """The data directory cannot be used (locked by another stack, or its files are unreadable)."""
 
 
 def dynamodb_client(endpoint_url: str) -> Any:
@@ -77,6 +95,77 @@ def _from_json(value: dict[str, Any]) -> dict[str, Any]:
     return {kind: inner}
 
 
+class WriteJournal:
+    """Append-only record of the write requests DynamoDB accepted, one JSON line each."""
+
+    def __init__(self, path: Path, next_seq: int) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._next_seq = next_seq
+        self._handle: IO[str] = path.open("a", encoding="utf-8")
+        self._unsynced = False
+        self.appended = 0
+
+    @property
+    def last_seq(self) -> int:
+        return self._next_seq - 1
+
+    def append(self, operation: str, body: bytes) -> None:
+        with self._lock:
+            line = json.dumps({"seq": self._next_seq, "op": operation, "body": body.decode("utf-8")})
+            self._handle.write(line + "\n")
+            self._handle.flush()  # in the OS's hands: a crash of this process loses nothing
+            self._next_seq += 1
+            self._unsynced = True
+            self.appended += 1
+
+    def sync(self) -> None:
+        with self._lock:
+            if self._unsynced:
+                os.fsync(self._handle.fileno())
+                self._unsynced = False
+
+    def truncate(self) -> None:
+        with self._lock:
+            self._handle.seek(0)
+            self._handle.truncate()
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
+            self.appended = 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._handle.close()
+
+
+class JournalingApp:
+    """WSGI middleware around moto: every accepted DynamoDB write goes to the journal."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self._app = app
+        self.journal: WriteJournal | None = None  # set once the saved data is back in place
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        operation = target.removeprefix(_TARGET_PREFIX)
+        journal = self.journal
+        if journal is None or not target.startswith(_TARGET_PREFIX) or operation not in WRITE_OPERATIONS:
+            return self._app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        statuses: list[str] = []
+
+        def recording_start_response(status: str, headers: Any, exc_info: Any = None) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        result = self._app(environ, recording_start_response)
+        if statuses and statuses[-1].startswith("200"):
+            journal.append(operation, body)
+        return result
+
+
 class LocalDynamoDB:
     """Embedded (or external) DynamoDB with the template's tables, persisted under ``data_dir``."""
 
@@ -95,17 +184,19 @@ class LocalDynamoDB:
         self._external_endpoint = endpoint_url
         self._host = host
         self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._app: JournalingApp | None = None
         self._client: Any = None
         self._lock_handle: IO[str] | None = None
-        self._dirty = threading.Event()
+        self._snapshot: dict[str, Any] | None = None
+        self._journal: WriteJournal | None = None
         self._stop = threading.Event()
-        self._saver: threading.Thread | None = None
-        self._save_lock = threading.Lock()
+        self._syncer: threading.Thread | None = None
         self.endpoint_url = endpoint_url or ""
         self.table_names: dict[str, str] = {}
         self.restored_items = 0
-        self.skipped_items = 0
-        self._pending_snapshot: dict[str, Any] | None = None
+        self.replayed_writes = 0
+        self.skipped = 0
 
     @property
     def embedded(self) -> bool:
@@ -115,6 +206,10 @@ class LocalDynamoDB:
     def snapshot_path(self) -> Path:
         return self._data_dir / SNAPSHOT_FILE
 
+    @property
+    def journal_path(self) -> Path:
+        return self._data_dir / JOURNAL_FILE
+
     # ------------------------------------------------------------ start and stop
 
     def start_server(self) -> str:
@@ -122,41 +217,78 @@ class LocalDynamoDB:
         if not self.embedded:
             return self.endpoint_url
         self._lock_data_dir()
-        snapshot = None if self._fresh else self._read_snapshot()  # fail early on a damaged file
-        self._pending_snapshot = snapshot
-        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+        if self._fresh:
+            self._set_aside_old_data()
+        else:
+            self._snapshot = self._read_snapshot()  # fail early, before anything starts, on a damaged file
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        class RequestHandler(MotoRequestHandler):  # type: ignore[misc]
+            # werkzeug writes a response's headers and body separately; with Nagle's algorithm on,
+            # a keep-alive client would wait for its delayed ACK (40 ms on Linux) on every call.
+            disable_nagle_algorithm = True
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per DynamoDB call
-        self._server = ThreadedMotoServer(ip_address=self._host, port=0, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
+        self._app = JournalingApp(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._host, 0, self._app, threaded=True, request_handler=RequestHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="dynamodb", daemon=True)
+        self._thread.start()
+        host, port = self._server.server_address[:2]
         self.endpoint_url = f"http://{host}:{port}"
         return self.endpoint_url
 
     def create_tables(self) -> dict[str, str]:
-        """Create the template's tables (missing ones only) and restore the snapshot into them."""
+        """Create the template's tables (missing ones only) and put the saved data back."""
         self._client = dynamodb_client(self.endpoint_url)
         self.table_names = create_tables(self._client, self._template)
-        if self.embedded:
-            if self._fresh and self.snapshot_path.exists():
-                backup = self.snapshot_path.with_suffix(".json.bak")
-                os.replace(self.snapshot_path, backup)
-            if self._pending_snapshot:
-                self._restore(self._pending_snapshot)
-            self._pending_snapshot = None
-            self._saver = threading.Thread(target=self._autosave, name="dynamodb-autosave", daemon=True)
-            self._saver.start()
+        if not self.embedded:
+            return self.table_names
+        snapshot_seq = 0
+        if self._snapshot:
+            self._restore(self._snapshot)
+            snapshot_seq = int(self._snapshot.get("journal_seq", 0))
+            self._snapshot = None  # its items now live in DynamoDB
+        last_seq = self._replay_journal(after=snapshot_seq)
+        if self.skipped:
+            print(
+                f"local stack: {self.skipped} saved items or writes no longer fit the tables in "
+                "template.yaml; they were left out",
+                file=sys.stderr,
+            )
+        self._journal = WriteJournal(self.journal_path, next_seq=last_seq + 1)
+        if self.replayed_writes:
+            self._compact()  # start from one snapshot again, with an empty journal
+        assert self._app is not None
+        self._app.journal = self._journal
+        self._syncer = threading.Thread(target=self._sync_journal, name="journal-sync", daemon=True)
+        self._syncer.start()
         return self.table_names
 
     def stop(self) -> None:
-        """Save what changed, stop the server and release the data directory."""
+        """Stop DynamoDB and keep its data as one snapshot (call once nothing writes any more)."""
         self._stop.set()
-        if self._saver is not None:
-            self._saver.join(timeout=10)
-        if self.embedded and self._client is not None and self._dirty.is_set():
-            self._save_quietly()
+        if self._syncer is not None:
+            self._syncer.join(timeout=5)
+        if self._journal is not None:
+            try:
+                if self._journal.appended:
+                    self._compact()
+                else:
+                    self._journal.sync()
+            except Exception as exc:  # the journal still holds every write: nothing is lost
+                print(
+                    f"local stack: could not write the snapshot ({exc}); the journal keeps the data",
+                    file=sys.stderr,
+                )
+            self._journal.close()
         if self._server is not None:
-            self._server.stop()
+            self._server.shutdown()
+            self._server.server_close()
             self._server = None
         if self._lock_handle is not None:
             self._lock_handle.close()
@@ -187,6 +319,12 @@ class LocalDynamoDB:
         handle.flush()
         self._lock_handle = handle
 
+    def _set_aside_old_data(self) -> None:
+        """--fresh: start empty, but keep the previous data next to the new as .bak files."""
+        for path in (self.snapshot_path, self.journal_path):
+            if path.exists():
+                os.replace(path, path.with_name(path.name + ".bak"))
+
     def _read_snapshot(self) -> dict[str, Any] | None:
         path = self.snapshot_path
         if not path.exists():
@@ -200,7 +338,7 @@ class LocalDynamoDB:
         except (OSError, ValueError) as exc:
             raise LocalDataError(
                 f"cannot read the saved data in {path} ({exc}); move it away, or start empty with --fresh "
-                "(the old file is kept as dynamodb.json.bak)"
+                "(which keeps the old file as dynamodb.json.bak)"
             ) from None
         return snapshot
 
@@ -208,79 +346,107 @@ class LocalDynamoDB:
         for logical_id, saved in snapshot["tables"].items():
             items = saved.get("items") or []
             if logical_id not in self.table_names:
-                self.skipped_items += len(items)
+                self.skipped += len(items)
                 continue
             name = self.table_names[logical_id]
             keys = [k["AttributeName"] for k in self._template.tables[logical_id]["KeySchema"]]
             fitting = [item for item in items if all(key in item for key in keys)]
-            self.skipped_items += len(items) - len(fitting)
+            self.skipped += len(items) - len(fitting)
             for start in range(0, len(fitting), _BATCH):
-                requests = [
-                    {"PutRequest": {"Item": {k: _from_json(v) for k, v in item.items()}}}
-                    for item in fitting[start : start + _BATCH]
-                ]
+                batch = fitting[start : start + _BATCH]
+                requests = [{"PutRequest": {"Item": {k: _from_json(v) for k, v in i.items()}}} for i in batch]
                 pending: dict[str, Any] = {name: requests}
                 while pending:
-                    response = self._client.batch_write_item(RequestItems=pending)
-                    pending = response.get("UnprocessedItems") or {}
+                    pending = (
+                        self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                    )
             self.restored_items += len(fitting)
-        if self.skipped_items:
-            print(
-                f"local stack: {self.skipped_items} saved items no longer fit the tables in template.yaml; "
-                "they were left out",
-                file=sys.stderr,
-            )
+
+    def _journal_entries(self) -> Iterator[dict[str, Any]]:
+        if not self.journal_path.exists():
+            return
+        with self.journal_path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    # The last line of a crash can be torn; anything it held was never acknowledged.
+                    print(
+                        f"local stack: journal line {number} is incomplete; it was skipped", file=sys.stderr
+                    )
+                    continue
+                yield entry
+
+    def _replay_journal(self, *, after: int) -> int:
+        """Send every journalled write newer than the snapshot again, in order; returns the last seq."""
+        last = after
+        host, port = self._server.server_address[:2]
+        connection = http.client.HTTPConnection(host, port, timeout=30)
+        try:
+            for entry in self._journal_entries():
+                seq = int(entry["seq"])
+                last = max(last, seq)
+                if seq <= after:
+                    continue  # already in the snapshot (a stop that wrote it but did not empty the journal)
+                headers = {
+                    "Content-Type": "application/x-amz-json-1.0",
+                    "X-Amz-Target": _TARGET_PREFIX + entry["op"],
+                    "Authorization": _REPLAY_AUTHORIZATION,
+                }
+                connection.request("POST", "/", body=entry["body"].encode("utf-8"), headers=headers)
+                response = connection.getresponse()
+                response.read()
+                if response.status == 200:
+                    self.replayed_writes += 1
+                else:
+                    self.skipped += 1  # e.g. a table the template no longer has
+        finally:
+            connection.close()
+        return last
+
+    def _sync_journal(self) -> None:
+        while not self._stop.wait(1.0):
+            if self._journal is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    self._journal.sync()
 
     # ------------------------------------------------------------ snapshots
-
-    def mark_dirty(self) -> None:
-        """Something may have been written: save soon."""
-        if self.embedded:
-            self._dirty.set()
-
-    def _autosave(self) -> None:
-        while not self._stop.is_set():
-            if self._dirty.wait(timeout=0.5) and not self._stop.is_set():
-                # Let a burst of writes settle, then save them together.
-                self._stop.wait(AUTOSAVE_DELAY_SECONDS)
-                self._save_quietly()
-
-    def _save_quietly(self) -> None:
-        try:
-            self.save_snapshot()
-        except Exception as exc:  # a failed save must not take the stack down; say so and retry later
-            print(f"local stack: could not save local data: {exc}", file=sys.stderr)
-            self._dirty.set()
-            time.sleep(1)
 
     def _scan(self, table_name: str) -> Iterator[dict[str, Any]]:
         for page in self._client.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
             yield from page.get("Items", [])
 
-    def save_snapshot(self) -> None:
+    def _compact(self) -> None:
+        """Write every item to the snapshot, then empty the journal it now covers."""
+        assert self._journal is not None
+        self.save_snapshot(journal_seq=self._journal.last_seq)
+        self._journal.truncate()
+
+    def save_snapshot(self, *, journal_seq: int = 0) -> None:
         """Write every item of every table to the snapshot file, atomically."""
-        with self._save_lock:
-            self._dirty.clear()
-            tables = {
-                logical_id: {
-                    "name": name,
-                    "items": [{k: _to_json(v) for k, v in item.items()} for item in self._scan(name)],
-                }
-                for logical_id, name in self.table_names.items()
+        tables = {
+            logical_id: {
+                "name": name,
+                "items": [{k: _to_json(v) for k, v in i.items()} for i in self._scan(name)],
             }
-            snapshot = {
-                "format": SNAPSHOT_FORMAT,
-                "saved_at": datetime.now(UTC).isoformat(),
-                "tables": tables,
-            }
-            self._data_dir.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(prefix=".dynamodb-", suffix=".json", dir=self._data_dir)
-            try:
-                with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                    json.dump(snapshot, handle, separators=(",", ":"))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(temporary, self.snapshot_path)
-            finally:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temporary)
+            for logical_id, name in self.table_names.items()
+        }
+        snapshot = {
+            "format": SNAPSHOT_FORMAT,
+            "saved_at": datetime.now(UTC).isoformat(),
+            "journal_seq": journal_seq,
+            "tables": tables,
+        }
+        self._data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=".dynamodb-", suffix=".json", dir=self._data_dir)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(snapshot, handle, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.snapshot_path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)

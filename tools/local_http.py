@@ -30,7 +30,6 @@ from tools.sam_template import DEFAULT_ROUTE, SamTemplate
 
 API_PREFIX = "/v1"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's HTTP API payload limit
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Hop-by-hop and length headers are the front's business, not the function's.
 _DROPPED_RESPONSE_HEADERS = frozenset(
     {"connection", "content-length", "transfer-encoding", "keep-alive", "date", "server"}
@@ -220,13 +219,11 @@ class LocalFront(ThreadingHTTPServer):
         template: SamTemplate,
         invoke: Callable[[str, Mapping[str, Any]], Invocation],
         web_root: Path,
-        on_write: Callable[[], None] = lambda: None,
         access_log: bool = True,
     ) -> None:
         self.template = template
         self.invoke = invoke
         self.web_root = web_root.resolve()
-        self.on_write = on_write
         self.access_log = access_log
         self.cors = CorsPolicy.from_template(template)
         self.has_default_route = any(r.path == DEFAULT_ROUTE for r in template.routes)
@@ -263,6 +260,9 @@ class LocalFront(ThreadingHTTPServer):
 class FrontHandler(BaseHTTPRequestHandler):
     server: LocalFront
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the body waits for the client's
+    # delayed ACK (40 ms on Linux) on every keep-alive request.
+    disable_nagle_algorithm = True
     server_version = "readiness-local"
     sys_version = ""
     _status = 0
@@ -469,8 +469,6 @@ class FrontHandler(BaseHTTPRequestHandler):
                 502, "invalid_function_response", f"{route.function_id} returned an invalid response", extra
             )
             return route.function_id
-        if self.command not in READ_METHODS:
-            server.on_write()
         response.headers.extend(extra)
         self._send(response)
         return route.function_id

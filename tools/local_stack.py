@@ -77,7 +77,6 @@ class LocalStack:
             template=template,
             invoke=self._invoke,
             web_root=config.web_root,
-            on_write=lambda: self.dynamodb.mark_dirty() if self.dynamodb else None,
             access_log=config.access_log,
         )
         self.dynamodb = LocalDynamoDB(
@@ -143,9 +142,11 @@ class LocalStack:
         assert self.dynamodb is not None
         routes = [r for r in self.template.routes if r.path != "$default"]
         if self.dynamodb.embedded:
-            restored = (
-                f", {self.dynamodb.restored_items} items restored" if self.dynamodb.restored_items else ""
-            )
+            restored = ""
+            if self.dynamodb.restored_items or self.dynamodb.replayed_writes:
+                restored = f", {self.dynamodb.restored_items} items restored"
+                if self.dynamodb.replayed_writes:
+                    restored += f" and {self.dynamodb.replayed_writes} writes replayed after a crash"
             where = f"embedded, data kept in {_shown(self.config.data_dir)}{restored}"
             if self.config.fresh:
                 where += " (started empty)"
