@@ -14,7 +14,7 @@ A 200,000-message messages.csv is therefore never held in memory, and an archive
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime
 from types import TracebackType
 
@@ -169,7 +169,7 @@ class ImportResult:
     def __iter__(self) -> Iterator[ActivityEvent]:
         return self.events()
 
-    def events(self) -> Iterator[ActivityEvent]:
+    def events(self) -> Generator[ActivityEvent, None, None]:
         """The derived events, one at a time; can be iterated once."""
         if self._started:
             raise RuntimeError("the events of an import can be read only once")
@@ -316,7 +316,7 @@ class ImportResult:
 
     # -- pass 2 --------------------------------------------------------------------------------------------
 
-    def _event_pass(self) -> Iterator[ActivityEvent]:
+    def _event_pass(self) -> Generator[ActivityEvent, None, None]:
         archive = self._archive
         completed = False
         try:
@@ -369,7 +369,8 @@ class ImportResult:
         if self._finished:
             return
         self._finished = True
-        if self._deriver.total == 0 and not self._errors:
+        file_failed = any(source.failed for source in self._sources.values())
+        if self._deriver.total == 0 and not self._errors and not file_failed:
             self._errors.append(
                 ImportIssue(code="no_usable_data", message="no activity could be derived from the archive")
             )
