@@ -58,8 +58,7 @@ browser:
 	else echo "browser tests need Debian's chromium: run 'sudo apt-get install chromium' and retry"; exit 1; fi
 
 run: venv
-	$(PY) -m tools.local_stack --port $(PORT) --data-dir $(DATA_DIR) \
-		$(if $(filter 1 yes true,$(FRESH)),--fresh,) $(if $(filter 1 yes true,$(QUIET)),--quiet,)
+	@$(PY) -m tools.local_stack --port $(PORT) --data-dir $(DATA_DIR)$(if $(filter 1 yes true,$(FRESH)), --fresh)$(if $(filter 1 yes true,$(QUIET)), --quiet)
 
 bench: venv
 	@for script in bench/*.py; do echo "== $$script"; $(PY) -m bench.$$(basename $$script .py) || exit 1; done

@@ -211,7 +211,7 @@ export class ActivityForm {
       {
         type: "button",
         class: "secondary small",
-        "aria-label": `Fill all 12 months of ${title.toLowerCase()}`,
+        "aria-label": `Fill all months: ${title.toLowerCase()}`,
         onclick: () => {
           const value = fillInput.value.trim();
           for (const cell of this.container.querySelectorAll(`input[data-type="${type}"]`)) cell.value = value;

@@ -298,13 +298,18 @@ async function loadHistory({ more = false } = {}) {
   return state.history;
 }
 
+function isLatest(assessment) {
+  const items = state.history ? state.history.items : [];
+  const latestId = state.latest ? state.latest.assessment_id : items.length ? items[0].assessment_id : null;
+  return !latestId || assessment.assessment_id === latestId;
+}
+
 function reportContext(assessment) {
   const items = state.history ? state.history.items : null;
   return {
     history: items,
     hasMore: Boolean(state.history && state.history.nextCursor),
-    isLatest: !state.latest || assessment.assessment_id === state.latest.assessment_id
-      || (items && items.length && items[0].assessment_id === assessment.assessment_id),
+    isLatest: isLatest(assessment),
     showCredentials: state.freshCredentials && assessment.user_token,
     onView: viewAssessment,
     onLoadMore: async () => {

@@ -73,7 +73,7 @@ def test_a_first_visit_fills_in_submits_and_reads_the_report(
     answer_every_question(page)
     open_activity(page)
     page.fill("#fill-message_sent", "4")
-    page.get_by_role("button", name="Fill all 12 months of messages you sent").click()
+    page.get_by_role("button", name="Fill all months: messages you sent").click()
     page.fill("#monthly-help_given-0", "2")
     page.click("#add-entry")
     page.select_option("#entry-1-type", "recommendation_given")
@@ -206,7 +206,7 @@ def test_a_returning_visitor_sees_the_trend_and_what_moved(
     answer_every_question(page, pick=3, count="12")
     open_activity(page)
     page.fill("#fill-help_given", "3")
-    page.get_by_role("button", name="Fill all 12 months of times you helped someone").click()
+    page.get_by_role("button", name="Fill all months: times you helped someone").click()
     with page.expect_request(lambda r: r.url.endswith("/v1/assessments") and r.method == "POST") as captured:
         submit_and_wait_for_report(page)
 
@@ -372,3 +372,70 @@ def test_the_api_and_the_page_agree_on_the_saved_history(
     assert listing.status == 200
     [item] = listing.json["items"]
     assert str(item["score"]) == page.locator("#overall-score").inner_text()
+
+
+def test_a_failed_send_is_retried_with_the_same_idempotency_key(
+    web: BrowserPage, stack: LocalStackProcess
+) -> None:
+    page = web.page
+    load_form(page, stack)
+    answer_every_question(page)
+    keys: list[str] = []
+
+    def unreachable_at_first(route: Any) -> None:
+        keys.append(route.request.headers["idempotency-key"])
+        if len(keys) <= 3:  # the first send and the page's two automatic retries
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/v1/assessments", unreachable_at_first)
+    page.locator("#submit").click()
+    page.locator("#retry-submit").wait_for(state="visible")
+    assert "not sent" in page.locator("#error-summary").inner_text()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+
+    submit_and_wait_for_report(page)  # the unchanged form, sent again: the same attempt
+
+    assert len(keys) == 4
+    assert len(set(keys)) == 1
+
+
+def test_a_saved_key_the_server_no_longer_knows_is_forgotten(
+    web: BrowserPage, stack: LocalStackProcess
+) -> None:
+    page = web.page
+    load_form(page, stack)
+    stale = {"userId": "u_0000000000000000000000000", "token": "stale-token", "since": "2026-01-01T00:00:00Z"}
+    page.evaluate("identity => localStorage.setItem('readiness.identity', JSON.stringify(identity))", stale)
+
+    load_form(page, stack)
+
+    notice = page.locator("#returning .notice")
+    notice.wait_for(state="visible")
+    assert "no longer recognised" in notice.inner_text()
+    assert page.evaluate("localStorage.getItem('readiness.identity')") is None
+    answer_every_question(page)
+    with page.expect_request(lambda r: r.url.endswith("/v1/assessments") and r.method == "POST") as captured:
+        submit_and_wait_for_report(page)
+    assert "authorization" not in captured.value.headers
+
+
+def test_a_reload_keeps_the_unsent_answers(web: BrowserPage, stack: LocalStackProcess) -> None:
+    page = web.page
+    load_form(page, stack)
+    answer_every_question(page, pick=1, count="7")
+    open_activity(page)
+    page.fill("#monthly-skill_learned-2", "3")
+    page.click("#add-entry")
+    page.select_option("#entry-1-type", "project_started")
+    page.wait_for_timeout(500)  # the draft is saved a moment after the last change
+
+    load_form(page, stack)
+
+    first = page.locator("fieldset.question").first
+    assert first.locator("input").nth(1).is_checked()
+    assert page.locator(".question.count input").first.input_value() == "7"
+    assert page.locator("#activity-details").evaluate("details => details.open")
+    assert page.locator("#monthly-skill_learned-2").input_value() == "3"
+    assert page.locator("#entry-1-type").input_value() == "project_started"
