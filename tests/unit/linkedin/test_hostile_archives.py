@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,28 @@ def test_any_corruption_of_a_real_export_never_raises(data: st.DataObject) -> No
         report = result.report
     assert report.finished
     assert report.events_total == len(events)
+
+
+def test_a_zip64_directory_is_read_for_its_member_count() -> None:
+    # more than 65,535 entries: the plain record says 0xFFFF, the count lives in the zip64 record
+    data = many_members(70_000)
+    _refused(data, "too_many_members")
+    roomy = ImportLimits(max_central_directory_bytes=64 * 1024 * 1024)
+    _refused(data, "too_many_members", replace(roomy, max_members=69_999))
+    _refused(data, "no_export_files", replace(roomy, max_members=70_000))
+
+
+def _commented(comment: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Comments.csv", "Date,Link,Message\n2024-03-01 10:00:00,https://l/1,hello\n")
+        archive.comment = comment
+    return buffer.getvalue()
+
+
+def test_an_archive_comment_does_not_hide_the_directory() -> None:
+    events, report = run(_commented(b"exported by a tool " * 100))
+    assert [event.type for event in events] == [T.COMMENT_MADE]
+    assert report.errors == []
+    # a forged end-of-directory signature inside the comment: the zip library refuses it too
+    _refused(_commented(b"PK\x05\x06 forged"), "not_a_zip")
