@@ -195,6 +195,7 @@ class SafeArchive:
                 "not_utf8_text", f"the file is not UTF-8 text (near line {line + 1})"
             ) from None
         except csv.Error as exc:
+            # the csv module raises one exception class for everything; its text is the only tell
             if "field limit" in str(exc):
                 raise MemberUnreadable(
                     "field_too_large",
