@@ -259,7 +259,12 @@ class LocalFunctions:
 
     def invoke(self, function_id: str, event: Mapping[str, Any]) -> Invocation:
         request_id = str(uuid.uuid4())
-        worker = self._idle[function_id].get()
+        try:
+            worker = self._idle[function_id].get(
+                timeout=self._start_timeout + self._specs[function_id].timeout_seconds
+            )
+        except queue.Empty:
+            raise WorkerLost(f"{function_id}: no worker is available (see the console for why)") from None
         healthy = True
         try:
             return Invocation(worker.invoke(event, request_id), request_id)
