@@ -4,7 +4,7 @@
 import { ActivityForm } from "./activity.js";
 import { ApiError, getAssessment, getQuestionnaire, listAssessments, newIdempotencyKey, submitAssessment } from "./api.js";
 import { announce, focusOn, h, replaceChildren } from "./dom.js";
-import { clearFieldErrors, hideErrorSummary, renderErrorSummary, showFieldErrors } from "./errors.js";
+import { clearFieldErrors, hideErrorSummary, renderErrorSummary, showFieldErrors, unregisterFields } from "./errors.js";
 import { collectAnswers, readRawAnswers, renderQuestionnaire, restoreRawAnswers } from "./questionnaire.js";
 import { BAND_TEXT, formatDate, historySection, renderReport } from "./report.js";
 import { clearDraft, forgetIdentity, loadDraft, loadIdentity, saveDraft, saveIdentity, storageAvailable } from "./storage.js";
@@ -137,6 +137,7 @@ function formChanged() {
 }
 
 function buildForm(doc, draft) {
+  unregisterFields(""); // a rebuilt form (after "forget me") registers its fields afresh
   const questionCount = renderQuestionnaire(doc, el.questions);
   el.formTitle.textContent = doc.title || "Readiness questionnaire";
   const minutes = doc.estimated_minutes ? `About ${doc.estimated_minutes} minutes, ` : "";
@@ -242,8 +243,9 @@ function serverFieldKey(field, sources) {
 function showSubmitError(error, attempt) {
   if (!(error instanceof ApiError)) error = new ApiError(0, "client", "Something went wrong in this page. Please try again.");
   const extra = [];
-  if (error.retryable) {
-    // Keep the attempt: "Try again" (or submitting the unchanged form) resends it with the same key.
+  if (error.retryable || error.status >= 500) {
+    // Keep the attempt: "Try again" (or submitting the unchanged form) resends it with the same key,
+    // so the server records it at most once even if the first send did reach it.
     extra.push(h("p", {}, error.message));
     extra.push(h("button", { type: "button", id: "retry-submit", onclick: () => send(attempt) }, "Try again"));
     renderErrorSummary(el.summary, "Your answers were not sent yet", [], extra);

@@ -439,3 +439,41 @@ def test_a_reload_keeps_the_unsent_answers(web: BrowserPage, stack: LocalStackPr
     assert page.locator("#activity-details").evaluate("details => details.open")
     assert page.locator("#monthly-skill_learned-2").input_value() == "3"
     assert page.locator("#entry-1-type").input_value() == "project_started"
+
+
+SPREAD_CHECK = """async () => {
+    const activity = await import('/activity.js');
+    const problems = [];
+    const iso = (t) => new Date(t).toISOString();
+    const clocks = [  // mid-month, 30 seconds into a month, the last second of a year
+        new Date(2026, 5, 17, 15, 4), new Date(2026, 2, 1, 0, 0, 30), new Date(2026, 11, 31, 23, 59, 59),
+    ];
+    for (const now of clocks) {
+        const months = activity.lastMonths(now);
+        if (months.length !== 12) problems.push(`${months.length} months`);
+        if (months[11].start.getMonth() !== now.getMonth()) problems.push('the last month is not this one');
+        for (const month of months) {
+            const next = new Date(month.start.getFullYear(), month.start.getMonth() + 1, 1).getTime();
+            const times = activity.spreadInMonth(10, month.start, now).map((t) => Date.parse(t));
+            if (times.length !== 10) problems.push('count');
+            for (const t of times) {
+                if (t < month.start.getTime() || t >= next) problems.push(`${iso(t)} not in ${month.label}`);
+                if (t > now.getTime()) problems.push(`${iso(t)} is after ${iso(now)}`);
+            }
+            if (month.offset > 0 && new Set(times).size !== 10) problems.push('not spread');
+        }
+        const pad = (n) => String(n).padStart(2, '0');
+        const today = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+        const typed = Date.parse(activity.dateToOccurredAt(today, now));
+        if (typed > now.getTime()) problems.push('a date typed as today is in the future');
+    }
+    return problems;
+}"""
+
+
+def test_monthly_counts_become_events_within_their_month_and_never_in_the_future(
+    web: BrowserPage, stack: LocalStackProcess
+) -> None:
+    load_form(web.page, stack)
+
+    assert web.page.evaluate(SPREAD_CHECK) == []
