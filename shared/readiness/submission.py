@@ -69,7 +69,7 @@ def parse_submission(body: str | bytes | dict[str, Any], *, now: datetime) -> Su
     )
 
 
-def _rejection(exc: ValidationError, body: str | bytes | dict[str, Any]) -> InvalidSubmission:
+def _rejection(exc: ValidationError, body: object) -> InvalidSubmission:
     errors = exc.errors(include_url=False, include_context=False)
     if any(e["type"] == "json_invalid" for e in errors):
         reason = next(e["msg"] for e in errors if e["type"] == "json_invalid").removeprefix("Invalid JSON: ")
@@ -86,9 +86,11 @@ def _rejection(exc: ValidationError, body: str | bytes | dict[str, Any]) -> Inva
     return InvalidSubmission(details)
 
 
-def _decoded(body: str | bytes | dict[str, Any]) -> dict[str, Any]:
+def _decoded(body: object) -> dict[str, Any]:
     if isinstance(body, dict):
         return body
+    if not isinstance(body, str | bytes):
+        return {}
     try:
         decoded = json.loads(body)
     except ValueError:

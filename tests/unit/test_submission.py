@@ -61,8 +61,8 @@ def test_malformed_json_is_marked_malformed() -> None:
     assert [d.field for d in error.details] == ["body"]
 
 
-@pytest.mark.parametrize("raw", [b"[]", b'"text"', b"3", b"null"])
-def test_a_body_that_is_not_an_object_is_named(raw: bytes) -> None:
+@pytest.mark.parametrize("raw", [b"[]", b'"text"', b"3", b"null", [1, 2], None])
+def test_a_body_that_is_not_an_object_is_named(raw: Any) -> None:
     error = rejection(raw)
     assert [d.as_dict() for d in error.details] == [{"field": "body", "message": "must be a JSON object"}]
     assert not error.malformed
