@@ -102,7 +102,9 @@ class WriteJournal:
         self.path = path
         self._lock = threading.Lock()
         self._next_seq = next_seq
-        self._handle: IO[str] = path.open("a", encoding="utf-8")
+        # Answers and activity are personal data: readable by their owner only, like the snapshot.
+        descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._handle: IO[str] = os.fdopen(descriptor, "a", encoding="utf-8")
         self._unsynced = False
         self.appended = 0
 

@@ -310,6 +310,7 @@ def web(browser: Any, artifacts: Path, request: pytest.FixtureRequest) -> Iterat
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
     """test-artifacts/e2e/, emptied once per session: an earlier run's screenshots never pass for these."""
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers would empty each other's
+        shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
