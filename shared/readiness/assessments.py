@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from readiness.activity_log import decode_log, distinct, encode_log, merged_log, pseudonymise, unseen_history
+from readiness.activity import ActivityEvent
+from readiness.activity_log import distinct, encode_log, merged_log, pseudonymise, unseen_history
 from readiness.errors import ReadinessError
 from readiness.identity import (
     Credential,
@@ -22,6 +23,7 @@ from readiness.identity import (
     issue_user_token,
     new_assessment_id,
 )
+from readiness.inputs import load_scoring_inputs
 from readiness.result import AssessmentResult, ScoreChange
 from readiness.store import AssessmentAlreadyExists, AssessmentPage, AssessmentRepository, AssessmentSummary
 from readiness.store.records import StoredAssessment
@@ -74,20 +76,20 @@ class AssessmentService:
         from readiness.scoring import score_assessment
 
         latest: StoredAssessment | None = None
+        stored_history: list[ActivityEvent] = []
         user_token: str | None = None
         if credential is None:
             issued = issue_user_token()
             user_id, token_hash, user_token = issued.user_id, issued.token_hash, issued.token
         else:
-            latest = self._repository.latest(credential.user_id)
-            if latest is None or not credential.matches(latest.owner_token_hash):
+            stored = load_scoring_inputs(self._repository, credential.user_id)
+            if stored is None or not credential.matches(stored.owner_token_hash):
                 raise InvalidCredentials("unknown or wrong user token")
-            user_id, token_hash = credential.user_id, latest.owner_token_hash
+            user_id, token_hash = credential.user_id, stored.owner_token_hash
+            latest, stored_history = stored.latest, stored.history
 
         new_events = tuple(distinct(pseudonymise(submission.activities, user_id)))
-        history = (
-            unseen_history(decode_log(latest.inputs.get("activity_log", [])), new_events) if latest else []
-        )
+        history = unseen_history(stored_history, new_events) if stored_history else []
         result = score_assessment(
             submission.model_copy(update={"activities": new_events}), as_of=now, history=history
         )
@@ -104,6 +106,7 @@ class AssessmentService:
         inputs = {
             "questionnaire_version": submission.questionnaire_version,
             "answers": submission.answers,
+            "answered_at": (submission.answered_at or now).isoformat(),
             "activities_submitted": len(new_events),
             "activity_log": encode_log(merged_log(history, new_events)),
         }
