@@ -30,6 +30,7 @@ MARKET_BLIND_DAYS = 365
 SAY_DO_MIN_REPORTED = 4
 SAY_DO_RATIO = 4.0  # reported at least four times what was recorded, or the reverse
 SAY_DO_OPINION_GAP = 50.0  # questionnaire subscale at least 50 points away from the behaviour index
+SAY_DO_MIN_NAMED = 5  # named counterparts needed before activity can contradict relationship answers
 
 
 def detect_flags(
@@ -172,22 +173,30 @@ def _say_do_gap(
     if confidence is Confidence.LOW:
         return None  # too little recorded activity to contradict anyone
     w = profile.windows
-    comparisons = [
+    # People can be told apart only by named counterparts: typed-in counts without counterparts (the web
+    # form's "messages this month") say nothing about how many people, so those comparisons need names.
+    people = [
         (
             "reach_count",
             "people outside work you talked with in the last 12 months",
-            len(w.people_12m) + w.anonymous_contacts_12m,
+            len(w.people_12m),
+            w.anonymous_contacts_12m,
         ),
         (
             "continuity_count",
             "people you contacted just to catch up in the last 90 days",
-            len(w.catch_up_90d) + w.anonymous_catch_up_90d,
+            len(w.catch_up_90d),
+            w.anonymous_catch_up_90d,
         ),
         (
             "generosity_count",
             "people you helped in the last 90 days",
-            len(w.helped_90d) + w.anonymous_helped_90d,
+            len(w.helped_90d),
+            w.anonymous_helped_90d,
         ),
+    ]
+    comparisons = [(qid, what, named) for qid, what, named, anonymous in people if anonymous <= named]
+    comparisons += [
         (
             "market_count",
             "recruiter, hiring-manager or informational conversations in the last 12 months",
@@ -196,38 +205,41 @@ def _say_do_gap(
         ("growth_count", "skills, certifications or projects in the last 12 months", w.growth_12m),
         ("visibility_count", "introductions you made in the last 12 months", w.introductions_12m),
     ]
-    evidence = []
-    over = under = 0
+    says_more: list[str] = []
+    does_more: list[str] = []
     for qid, what, recorded in comparisons:
         reported = answers.get(qid)
         if not isinstance(reported, int) or isinstance(reported, bool):
             continue
         if reported >= SAY_DO_MIN_REPORTED and reported >= SAY_DO_RATIO * max(recorded, 0.5):
-            over += 1
-            evidence.append(f"{what}: you reported {reported}, your activity shows {recorded}")
-        elif (
-            credit_surplus
-            and recorded >= SAY_DO_MIN_REPORTED
-            and recorded >= SAY_DO_RATIO * max(reported, 0.5)
-        ):
-            under += 1
-            evidence.append(f"{what}: your activity shows {recorded}, you reported {reported}")
-    for dimension, dim_parts in parts.items():
-        if dim_parts.behaviour is None:
-            continue
-        gap = dim_parts.questionnaire - dim_parts.behaviour_index
-        if gap >= SAY_DO_OPINION_GAP or (credit_surplus and -gap >= SAY_DO_OPINION_GAP):
-            if gap > 0:
-                over += 1
-            else:
-                under += 1
-            evidence.append(
+            says_more.append(f"{what}: you reported {reported}, your activity shows {recorded}")
+        elif recorded >= SAY_DO_MIN_REPORTED and recorded >= SAY_DO_RATIO * max(reported, 0.5):
+            does_more.append(f"{what}: your activity shows {recorded}, you reported {reported}")
+    # Relationship claims (lifelines, reach, ...) can only be contradicted by activity with named people.
+    if len(profile.named) >= SAY_DO_MIN_NAMED:
+        for dimension, dim_parts in parts.items():
+            if dim_parts.behaviour is None:
+                continue
+            gap = dim_parts.questionnaire - dim_parts.behaviour_index
+            line = (
                 f"{dimension}: your answers score {whole(dim_parts.questionnaire)}/100, your recorded "
                 f"activity {whole(dim_parts.behaviour_index)}/100"
             )
-    if not evidence:
+            if gap >= SAY_DO_OPINION_GAP:
+                says_more.append(line)
+            elif -gap >= SAY_DO_OPINION_GAP:
+                does_more.append(line)
+    if not credit_surplus:
+        does_more = []
+    if not says_more and not does_more:
         return None
-    if over >= under:
+    if says_more and does_more:
+        title = "Your answers and your activity tell different stories"
+        advice = (
+            "In some areas your answers claim more than your activity shows, in others less. Check whether "
+            "activity is missing from your data, then look at the lines below one by one."
+        )
+    elif says_more:
         title = "What you do may not match what you believe you do"
         advice = (
             "Your answers describe more than your recorded activity shows. Check whether activity is "
@@ -239,4 +251,5 @@ def _say_do_gap(
             "Your recorded activity shows more than your answers claim. Give yourself credit: that "
             "track record is what people remember when you need them."
         )
+    evidence = says_more + does_more
     return Flag(id="say_do_gap", title=title, advice=advice, evidence=evidence)

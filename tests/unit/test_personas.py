@@ -178,7 +178,8 @@ def test_questionnaire_only_people_can_still_be_scored_and_flagged() -> None:
 
 @pytest.mark.parametrize("direction", ["over", "under"])
 def test_say_do_gap_in_both_directions(direction: str) -> None:
-    year = [event("message_sent", 5 + 7 * i, f"p{i % 10}") for i in range(50)]
+    year = [event("message_sent", 5 + 7 * i, f"p{i % 10}") for i in range(80)]
+    year += [event("message_received", 6 + 7 * i, f"p{i % 10}") for i in range(80)]
     if direction == "over":
         overrides: dict[str, Any] = {"generosity_count": 25, "visibility_count": 20}
         events = year
@@ -215,3 +216,25 @@ def test_calibration_taker_needs_repeated_asks_not_one() -> None:
     asks_after_giving += [event("help_asked", 20 + i, f"p{i}") for i in range(4)]
     for events in (one_ask, asks_after_giving):
         assert "taker" not in _flags(score_assessment(submission(events), as_of=AS_OF))
+
+
+def test_typed_in_counts_without_people_do_not_contradict_relationship_answers() -> None:
+    """The web form's monthly counts carry no counterparts: they cannot tell people apart."""
+    typed = [event("message_sent", 3 + 30.4 * m + d, None) for m in range(12) for d in range(5)]
+    result = score_assessment(submission(typed, level="high", reach_count=4), as_of=AS_OF)
+    assert result.confidence is not Confidence.LOW
+    say_do = [f for f in result.flags if f.id == "say_do_gap"]
+    assert not any(
+        "lifelines" in line or "people outside work" in line for f in say_do for line in f.evidence
+    )
+
+
+def test_say_do_gap_in_both_directions_at_once_says_so() -> None:
+    year = [event("message_sent", 5 + 7 * i, f"p{i % 10}") for i in range(80)]
+    year += [event("message_received", 6 + 7 * i, f"p{i % 10}") for i in range(80)]
+    events = year + [event("introduction_made", 4 + i * 20, f"i{i}") for i in range(10)]
+    result = score_assessment(submission(events, visibility_count=0, growth_count=30), as_of=AS_OF)
+    flag = next(f for f in result.flags if f.id == "say_do_gap")
+    assert flag.title == "Your answers and your activity tell different stories"
+    assert any("you reported 30" in line for line in flag.evidence)
+    assert any("introductions you made" in line for line in flag.evidence)
