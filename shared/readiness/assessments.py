@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,8 @@ from readiness.result import AssessmentResult, ScoreChange
 from readiness.store import AssessmentAlreadyExists, AssessmentPage, AssessmentRepository, AssessmentSummary
 from readiness.store.records import StoredAssessment
 from readiness.submission import Submission
+
+Trigger = Literal["submitted", "scheduled"]
 
 
 class AssessmentNotFound(ReadinessError):
@@ -53,6 +55,11 @@ class Assessment(AssessmentResult):
     created_at: datetime = Field(description="when the service stored it (UTC)")
     previous: PreviousAssessment | None = Field(
         default=None, description="the user's previous assessment, if any"
+    )
+    trigger: Trigger = Field(
+        default="submitted",
+        description="`submitted`: the user sent a submission; `scheduled`: re-scored on the user's "
+        "re-assessment schedule from their stored answers and activity (as_of the time it ran)",
     )
 
 
@@ -141,7 +148,7 @@ class AssessmentService:
             raise AssessmentNotFound("no such assessment")
         if not credential.matches(stored.owner_token_hash):
             raise InvalidCredentials("unknown or wrong user token")
-        return stored.body
+        return {"trigger": "submitted", **stored.body}  # stored before triggers existed: submitted
 
     def history(
         self, credential: Credential, user_id: str, *, limit: int, after: str | None

@@ -57,6 +57,19 @@ def new_assessment_id(now: datetime) -> str:
     return "a_" + _base32((millis << 80) | secrets.randbits(80), 26)
 
 
+def derived_assessment_id(moment: datetime, key: str) -> str:
+    """An assessment id like new_assessment_id's, whose 80 low bits come from ``key`` instead of chance.
+
+    The same moment and key always give the same id: a scheduled re-assessment's id is derived from
+    its user and due period, so a retried or duplicated delivery can never store it twice.
+    """
+    millis = int(moment.timestamp() * 1000)
+    if not 0 <= millis < 2**48:
+        raise ValueError("time out of range for an assessment id")
+    digest = hashlib.sha256(b"readiness/assessment-id/v1\x00" + key.encode()).digest()
+    return "a_" + _base32((millis << 80) | int.from_bytes(digest[:10], "big"), 26)
+
+
 def is_user_id(value: str) -> bool:
     return _USER_ID.fullmatch(value) is not None
 

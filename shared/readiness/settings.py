@@ -22,6 +22,13 @@ ENVIRONMENT_NAMES: dict[str, tuple[str, ...]] = {
     "cors_allow_origin": ("CORS_ALLOW_ORIGIN",),
     "idempotency_expiry_seconds": ("IDEMPOTENCY_EXPIRY_SECONDS",),
     "region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+    # scheduled re-assessment (dispatcher and worker)
+    "reassessment_queue_url": ("REASSESSMENT_QUEUE_URL",),
+    "event_bus_name": ("EVENT_BUS_NAME",),
+    "sqs_endpoint_url": ("SQS_ENDPOINT_URL",),
+    "events_endpoint_url": ("EVENTS_ENDPOINT_URL",),
+    "dispatch_time_budget_seconds": ("DISPATCH_TIME_BUDGET_SECONDS",),
+    "dispatch_lease_seconds": ("DISPATCH_LEASE_SECONDS",),
 }
 
 
@@ -45,6 +52,16 @@ class Settings(BaseModel):
     # How long a retry with the same Idempotency-Key returns the first response.
     idempotency_expiry_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     region: str = "us-east-1"
+    # Scheduled re-assessment: the dispatcher sends due users to this queue; the worker puts
+    # ReadinessChanged events on this bus. The endpoints are set by the local stack only.
+    reassessment_queue_url: str | None = Field(default=None, pattern=r"^https?://")
+    event_bus_name: str | None = Field(default=None, min_length=1, max_length=256)
+    sqs_endpoint_url: str | None = Field(default=None, pattern=r"^https?://")
+    events_endpoint_url: str | None = Field(default=None, pattern=r"^https?://")
+    # A dispatch stops sending after this long, so that one run ends before the next one starts.
+    dispatch_time_budget_seconds: int = Field(default=45, ge=1, le=840)
+    # How long a dispatched user stays out of the due index while the worker re-assesses them.
+    dispatch_lease_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -67,6 +84,16 @@ class Settings(BaseModel):
         if not self.table_name:
             raise ConfigurationError("TABLE_NAME is not set")
         return self.table_name
+
+    def require_reassessment_queue(self) -> str:
+        if not self.reassessment_queue_url:
+            raise ConfigurationError("REASSESSMENT_QUEUE_URL is not set")
+        return self.reassessment_queue_url
+
+    def require_event_bus(self) -> str:
+        if not self.event_bus_name:
+            raise ConfigurationError("EVENT_BUS_NAME is not set")
+        return self.event_bus_name
 
     def require_idempotency_table(self) -> str:
         if not self.idempotency_table_name:

@@ -25,6 +25,7 @@ ASSESSMENT_KEYS = {
     "flags",
     "recommendations",
     "previous",
+    "trigger",
 }
 
 
@@ -58,6 +59,7 @@ def test_a_first_submission_creates_a_user_and_returns_the_token_once(
     for recommendation in body["recommendations"]:
         assert {"id", "action", "dimension", "expected_gain"} <= set(recommendation)
     assert body["previous"] is None
+    assert body["trigger"] == "submitted"
     assert body["created_at"].startswith("2026-11-01T12:00:01")
     assert body["evidence"]["activities_counted"] == len(some_activities())
     assert response.headers["Location"] == f"/dev/v1/assessments/{body['assessment_id']}"
