@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from readiness.result import AssessmentResult
+from readiness.result import AssessmentResult, ScoreChange
 
 MIN_CADENCE_DAYS = 7
 MAX_CADENCE_DAYS = 180
@@ -24,7 +24,9 @@ class ScheduleRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    cadence_days: int = Field(ge=MIN_CADENCE_DAYS, le=MAX_CADENCE_DAYS, strict=True)
+    cadence_days: int = Field(
+        ge=MIN_CADENCE_DAYS, le=MAX_CADENCE_DAYS, strict=True, description="days between re-assessments"
+    )
 
 
 def first_due(now: datetime, cadence_days: int) -> datetime:
@@ -44,6 +46,28 @@ def next_due(due_at: datetime, cadence_days: int, now: datetime) -> datetime:
         return due_at + period
     missed = (now - due_at) // period + 1
     return due_at + missed * period
+
+
+def rescheduled_due(
+    next_due_at: datetime, old_cadence_days: int, new_cadence_days: int, now: datetime
+) -> datetime:
+    """The due time after a cadence change: the current period keeps its start and takes the new length.
+
+    A period that is already over under the new cadence falls due now (the next dispatch takes it).
+    """
+    started = _utc(next_due_at) - timedelta(days=old_cadence_days)
+    return max(started + timedelta(days=new_cadence_days), _utc(now))
+
+
+def dispatch_lease(dispatches: int, base_seconds: int, cap_seconds: int = 24 * 3600) -> timedelta:
+    """How long a dispatched user stays out of the due index: ``base`` at first, doubling per repeat.
+
+    A user whose re-assessment keeps failing (its messages end in the dead-letter queue) comes back
+    due after each lease, ever less often, instead of poisoning the queue on every dispatch.
+    """
+    if dispatches < 1:
+        raise ValueError("dispatches counts this dispatch too: at least 1")
+    return timedelta(seconds=min(base_seconds * 2 ** min(dispatches - 1, 16), max(base_seconds, cap_seconds)))
 
 
 def due_period(due_at: datetime) -> str:
@@ -111,6 +135,29 @@ def readiness_change(
         new_band=after.band.value,
         top_moved_dimension=dimension,
         top_moved_delta=delta,
+    )
+
+
+def readiness_change_of(
+    user_id: str, assessment_id: str, changes: ScoreChange, threshold: int = CHANGE_THRESHOLD
+) -> ReadinessChange | None:
+    """The same decision as readiness_change, read from a stored assessment's ``previous.changes``.
+
+    A retried re-assessment finds its assessment already stored: what moved is in its body, so the
+    event it owes can be sent again without the earlier result.
+    """
+    if changes.band_before == changes.band_after and abs(changes.delta) < threshold:
+        return None
+    moved = [d for d in changes.dimensions if d.delta != 0]  # what_moved sorts them by |delta|, then id
+    return ReadinessChange(
+        user_id=user_id,
+        assessment_id=assessment_id,
+        old_score=changes.before,
+        new_score=changes.after,
+        old_band=changes.band_before.value,
+        new_band=changes.band_after.value,
+        top_moved_dimension=moved[0].id if moved else None,
+        top_moved_delta=moved[0].delta if moved else 0,
     )
 
 

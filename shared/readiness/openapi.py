@@ -13,7 +13,9 @@ from readiness.api import routes
 from readiness.api.models import AssessmentList, ErrorEnvelope, NewAssessment
 from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from readiness.api.requests import IDEMPOTENCY_KEY_HEADER
+from readiness.api.schedule import ScheduleDocument
 from readiness.assessments import Assessment
+from readiness.cadence import CHANGE_THRESHOLD, ScheduleRequest
 from readiness.identity import ASSESSMENT_ID_PATTERN, USER_ID_PATTERN
 from readiness.questionnaire import Questionnaire
 from readiness.submission import _SubmissionShape
@@ -42,6 +44,13 @@ same key with another body answers 409.
 
 **Activity.** Activity sent earlier keeps counting in later assessments, decaying with age; the
 same event sent again (same `id`, or same type, time, counterpart and role) counts once.
+
+**Schedules.** `PUT /v1/users/{user_id}/schedule` with `{"cadence_days": 7..180}` opts in to
+re-assessment on a cadence: when a period ends, the service re-scores you from your stored answers
+and activity as of that moment (so a quiet network shows as decay) and stores the assessment with
+`trigger: "scheduled"`, once per period. When the band changes or the score moves by at least
+{threshold} points, a `ReadinessChanged` event goes to the service's event bus (ids and scores
+only). `DELETE` opts out.
 
 **Errors.** Every 4xx and 5xx has the body
 `{"error": {"code", "message", "details": [{"field", "message"}]}}`; `field` is a dotted path
@@ -104,6 +113,8 @@ def _schemas() -> dict[str, Any]:
             (Assessment, "serialization"),
             (AssessmentList, "serialization"),
             (ErrorEnvelope, "serialization"),
+            (ScheduleRequest, "validation"),
+            (ScheduleDocument, "serialization"),
         ],
         ref_template=REF,
     )
@@ -131,6 +142,58 @@ def _schemas() -> dict[str, Any]:
     return schemas
 
 
+def _schedule_operations(user_id_param: dict[str, Any]) -> dict[str, Any]:
+    owner: list[dict[str, list[str]]] = [{"userToken": []}]
+    return {
+        "put": {
+            "operationId": "putSchedule",
+            "tags": ["schedules"],
+            "summary": "Opt in to re-assessment on a cadence, or change the cadence",
+            "description": "A new schedule first falls due one cadence from now. Changing the cadence keeps "
+            "the start of the current period and gives it the new length (a period already over falls "
+            "due now). Sending the cadence the schedule already has changes nothing.",
+            "security": owner,
+            "parameters": [user_id_param],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": REF.format(model="ScheduleRequest")}}},
+            },
+            "responses": {
+                "200": _ok("the schedule, changed or as it was", "ScheduleDocument"),
+                "201": _ok("the new schedule", "ScheduleDocument"),
+                **_responses(400, 401, 404, 413, 422, 429, 500, 503),
+            },
+        },
+        "get": {
+            "operationId": "getSchedule",
+            "tags": ["schedules"],
+            "summary": "Your schedule and when it next falls due",
+            "security": owner,
+            "parameters": [user_id_param],
+            "responses": {
+                "200": _ok("the schedule", "ScheduleDocument"),
+                **_responses(401, 404, 429, 500, 503),
+            },
+        },
+        "delete": {
+            "operationId": "deleteSchedule",
+            "tags": ["schedules"],
+            "summary": "Opt out of scheduled re-assessment",
+            "description": "Nothing is re-assessed on a schedule after this; assessments already stored "
+            "stay. Opting out when not opted in is not an error.",
+            "security": owner,
+            "parameters": [user_id_param],
+            "responses": {
+                "204": {
+                    "description": "opted out",
+                    "headers": {"X-Correlation-Id": _header("CorrelationId")},
+                },
+                **_responses(401, 404, 429, 500, 503),
+            },
+        },
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     """The whole document (cached: it depends only on the code)."""
@@ -153,12 +216,13 @@ def openapi_document() -> dict[str, Any]:
             "title": "Readiness API",
             "version": API_VERSION,
             "summary": "Job-search readiness, measured before you need it.",
-            "description": DESCRIPTION,
+            "description": DESCRIPTION.replace("{threshold}", str(CHANGE_THRESHOLD)),
         },
         "servers": [{"url": "..", "description": "this deployment (relative to this document's URL)"}],
         "tags": [
             {"name": "questionnaire", "description": "what to answer"},
             {"name": "assessments", "description": "scores, explanations, next actions, history"},
+            {"name": "schedules", "description": "re-assessment on a cadence"},
             {"name": "meta", "description": "this document"},
         ],
         "paths": {
@@ -261,6 +325,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            routes.as_template_path(routes.SCHEDULE): _schedule_operations(user_id_param),
             routes.as_template_path(routes.OPENAPI): {
                 "get": {
                     "operationId": "getOpenapi",

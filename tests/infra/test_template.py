@@ -24,6 +24,17 @@ EXPECTED_ACTIONS = {
     },
     "GetAssessmentFunction": {("ReadinessTable", "dynamodb:GetItem"), ("ReadinessTable", "dynamodb:Query")},
     "ListAssessmentsFunction": {("ReadinessTable", "dynamodb:Query")},
+    "PutScheduleFunction": {
+        ("ReadinessTable", "dynamodb:GetItem"),
+        ("ReadinessTable", "dynamodb:Query"),
+        ("ReadinessTable", "dynamodb:PutItem"),
+    },
+    "GetScheduleFunction": {("ReadinessTable", "dynamodb:GetItem"), ("ReadinessTable", "dynamodb:Query")},
+    "DeleteScheduleFunction": {
+        ("ReadinessTable", "dynamodb:GetItem"),
+        ("ReadinessTable", "dynamodb:Query"),
+        ("ReadinessTable", "dynamodb:DeleteItem"),
+    },
 }
 
 

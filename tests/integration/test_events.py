@@ -19,6 +19,9 @@ EXPECTED_STATUS = {
     "list_assessments": 401,
     "get_openapi": 200,
     "route_not_found": 404,
+    "put_schedule": 401,
+    "get_schedule": 401,
+    "delete_schedule": 401,
 }
 
 

@@ -58,6 +58,7 @@ def test_the_openapi_document_is_served_and_valid(api: ApiClient) -> None:
         "/v1/assessments",
         "/v1/assessments/{assessment_id}",
         "/v1/users/{user_id}/assessments",
+        "/v1/users/{user_id}/schedule",
         "/v1/openapi.json",
     }
 

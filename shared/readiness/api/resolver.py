@@ -23,6 +23,7 @@ from readiness.api.routes import allowed_methods
 from readiness.assessments import AssessmentNotFound
 from readiness.errors import FieldError, InvalidSubmission
 from readiness.identity import AuthenticationRequired, InvalidCredentials
+from readiness.schedules import ScheduleNotFound
 from readiness.settings import ConfigurationError, get_settings
 from readiness.store import StoreError, StoreUnavailable
 
@@ -107,7 +108,7 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
             headers={"WWW-Authenticate": f'{_BEARER_CHALLENGE}, error="invalid_token"'},
         )
 
-    def not_found(exc: AssessmentNotFound) -> Response[str]:
+    def not_found(exc: AssessmentNotFound | ScheduleNotFound) -> Response[str]:
         _count(metrics, "NotFound")
         return error_response(404, "not_found", "Not found.")
 
@@ -165,6 +166,7 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
         (AuthenticationRequired, authentication_required),
         (InvalidCredentials, invalid_credentials),
         (AssessmentNotFound, not_found),
+        (ScheduleNotFound, not_found),
         (NotFoundError, route_not_found),
         (IdempotencyKeyReused, idempotency_key_reused),
         (IdempotentRequestInProgress, idempotent_request_in_progress),

@@ -9,6 +9,7 @@ ASSESSMENTS = "/v1/assessments"
 ASSESSMENT = "/v1/assessments/<assessment_id>"
 USER_ASSESSMENTS = "/v1/users/<user_id>/assessments"
 OPENAPI = "/v1/openapi.json"
+SCHEDULE = "/v1/users/<user_id>/schedule"
 
 PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", QUESTIONNAIRE),
@@ -16,6 +17,9 @@ PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", ASSESSMENT),
     ("GET", USER_ASSESSMENTS),
     ("GET", OPENAPI),
+    ("PUT", SCHEDULE),
+    ("GET", SCHEDULE),
+    ("DELETE", SCHEDULE),
 )
 
 

@@ -1,0 +1,38 @@
+"""PUT /v1/users/{user_id}/schedule: opt in to re-assessment every cadence_days, or change the cadence."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from readiness.api import routes, runtime
+from readiness.api.observability import create_logger, create_metrics, traced
+from readiness.api.requests import owner_credential
+from readiness.api.resolver import create_resolver, serve
+from readiness.api.responses import json_response
+from readiness.api.schedule import ScheduleDocument, schedule_request, schedule_service
+
+logger = create_logger()
+metrics = create_metrics()
+app = create_resolver(logger, metrics)
+
+
+@app.put(routes.SCHEDULE)
+def put_schedule(user_id: str) -> Response[str]:
+    credential = owner_credential(app.current_event)  # 401 before the body is looked at
+    request = schedule_request(app.current_event)
+    saved = schedule_service().set(credential, user_id, request.cadence_days, now=runtime.now())
+    metrics.add_metric(name="ScheduleSet", unit=MetricUnit.Count, value=1)
+    logger.info("schedule set", extra={"new_schedule": saved.created, "cadence_days": request.cadence_days})
+    document = ScheduleDocument.of(saved.schedule).model_dump(mode="json")
+    return json_response(201 if saved.created else 200, document)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@traced
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return serve(app, logger, event, context)
