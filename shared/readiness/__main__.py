@@ -1,4 +1,5 @@
-"""Command line: `python -m readiness score FILE.json [--as-of ISO] [--format json|text]`, `questionnaire`."""
+"""Command line: `python -m readiness score FILE.json [--as-of ISO] [--format json|text]`, `questionnaire`,
+`centre create|rotate-keys|revoke|list` (readiness.centres.cli)."""
 
 from __future__ import annotations
 
@@ -32,11 +33,18 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--format", choices=("json", "text"), default="json")
     questionnaire = commands.add_parser("questionnaire", help="print the questionnaire JSON")
     questionnaire.add_argument("--version", default=None)
+    from readiness.centres.cli import add_centre_commands
+
+    add_centre_commands(commands)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "centre":
+        from readiness.centres.cli import run_centre
+
+        return run_centre(args)
     if args.command == "questionnaire":
         from readiness.questionnaire import QUESTIONNAIRES, questionnaire_document
 
