@@ -44,7 +44,8 @@ def pseudonymise(events: Iterable[ActivityEvent], user_id: str) -> tuple[Activit
     )
 
 
-def _identity(event: ActivityEvent) -> tuple[Any, ...]:
+def identity(event: ActivityEvent) -> tuple[Any, ...]:
+    """What makes two events the same event: the client id when there is one, else everything else."""
     if event.id is not None:
         return ("id", event.id)
     return ("event", event.type, event.occurred_at, event.counterpart, event.counterpart_role)
@@ -55,17 +56,17 @@ def distinct(events: Iterable[ActivityEvent]) -> list[ActivityEvent]:
     seen: set[tuple[Any, ...]] = set()
     kept = []
     for event in events:
-        identity = _identity(event)
-        if identity not in seen:
-            seen.add(identity)
+        key = identity(event)
+        if key not in seen:
+            seen.add(key)
             kept.append(event)
     return kept
 
 
 def unseen_history(history: Sequence[ActivityEvent], new: Sequence[ActivityEvent]) -> list[ActivityEvent]:
     """The logged events that the new submission does not repeat (a repeat counts once, as sent now)."""
-    repeated = {_identity(event) for event in new}
-    return [event for event in history if _identity(event) not in repeated]
+    repeated = {identity(event) for event in new}
+    return [event for event in history if identity(event) not in repeated]
 
 
 def merged_log(history: Sequence[ActivityEvent], new: Sequence[ActivityEvent]) -> list[ActivityEvent]:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from readiness.activity import ActivityEvent
-from readiness.activity_log import distinct, encode_log, merged_log, pseudonymise, unseen_history
+from readiness.activity_log import distinct, identity, pseudonymise, unseen_history
 from readiness.errors import ReadinessError
 from readiness.identity import (
     Credential,
@@ -25,7 +25,7 @@ from readiness.identity import (
 )
 from readiness.inputs import load_scoring_inputs
 from readiness.result import AssessmentResult, ScoreChange
-from readiness.store import AssessmentAlreadyExists, AssessmentPage, AssessmentRepository, AssessmentSummary
+from readiness.store import AssessmentPage, AssessmentRepository, AssessmentSummary
 from readiness.store.records import StoredAssessment
 from readiness.submission import Submission
 
@@ -96,7 +96,10 @@ class AssessmentService:
             latest, stored_history = stored.latest, stored.history
 
         new_events = tuple(distinct(pseudonymise(submission.activities, user_id)))
+        # A repeat counts once, as sent now; only events never stored before are stored (once).
         history = unseen_history(stored_history, new_events) if stored_history else []
+        stored_identities = {identity(event) for event in stored_history}
+        unstored = [event for event in new_events if identity(event) not in stored_identities]
         result = score_assessment(
             submission.model_copy(update={"activities": new_events}), as_of=now, history=history
         )
@@ -115,25 +118,17 @@ class AssessmentService:
             "answers": submission.answers,
             "answered_at": (submission.answered_at or now).isoformat(),
             "activities_submitted": len(new_events),
-            "activity_log": encode_log(merged_log(history, new_events)),
         }
-        for attempt in range(2):
-            assessment = Assessment.model_validate(
-                {
-                    **result.model_dump(),
-                    "assessment_id": new_assessment_id(now),
-                    "user_id": user_id,
-                    "created_at": now,
-                    "previous": previous,
-                }
-            )
-            try:
-                self._repository.add(_stored(assessment, token_hash, inputs))
-            except AssessmentAlreadyExists:
-                if attempt:
-                    raise
-                continue  # an 80-bit random collision within one millisecond: draw another id
-            break
+        assessment = Assessment.model_validate(
+            {
+                **result.model_dump(),
+                "assessment_id": new_assessment_id(now),
+                "user_id": user_id,
+                "created_at": now,
+                "previous": previous,
+            }
+        )
+        self._repository.add(_stored(assessment, token_hash, inputs), activity=unstored, random_id=True)
         return CreatedAssessment(assessment=assessment, user_token=user_token)
 
     def get(self, credential: Credential, assessment_id: str) -> dict[str, Any]:
@@ -169,6 +164,11 @@ class AssessmentService:
         stored_hash = self._repository.owner_token_hash(credential.user_id)
         if stored_hash is None or not credential.matches(stored_hash):
             raise InvalidCredentials("unknown or wrong user token")
+
+
+def stored_assessment(assessment: Assessment, token_hash: str, inputs: dict[str, Any]) -> StoredAssessment:
+    """The record the repository stores for an assessment (scheduled re-assessments store theirs too)."""
+    return _stored(assessment, token_hash, inputs)
 
 
 def _stored(assessment: Assessment, token_hash: str, inputs: dict[str, Any]) -> StoredAssessment:

@@ -21,9 +21,11 @@ TOKEN_SCHEME = "rdy1"  # noqa: S105 - a format prefix, not a secret
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 USER_ID_PATTERN = r"u_[0-9a-hjkmnp-tv-z]{26}"
 ASSESSMENT_ID_PATTERN = r"a_[0-9a-hjkmnp-tv-z]{26}"
+IMPORT_ID_PATTERN = r"i_[0-9a-hjkmnp-tv-z]{26}"
 _SECRET_PATTERN = r"[A-Za-z0-9_-]{43}"  # noqa: S105 - a shape, not a secret
 _USER_ID = re.compile(USER_ID_PATTERN)
 _ASSESSMENT_ID = re.compile(ASSESSMENT_ID_PATTERN)
+_IMPORT_ID = re.compile(IMPORT_ID_PATTERN)
 _TOKEN = re.compile(rf"{TOKEN_SCHEME}\.({USER_ID_PATTERN})\.({_SECRET_PATTERN})")
 _BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +(\S+) *")
 
@@ -49,12 +51,25 @@ def new_user_id() -> str:
     return "u_" + _base32(secrets.randbits(128), 26)
 
 
-def new_assessment_id(now: datetime) -> str:
+def _time_sorted_id(prefix: str, now: datetime) -> str:
     """A ULID-style id: 48 bits of milliseconds, then 80 random bits; ids sort by creation time."""
     millis = int(now.timestamp() * 1000)
     if not 0 <= millis < 2**48:
-        raise ValueError("time out of range for an assessment id")
-    return "a_" + _base32((millis << 80) | secrets.randbits(80), 26)
+        raise ValueError("time out of range for an id")
+    return prefix + _base32((millis << 80) | secrets.randbits(80), 26)
+
+
+def new_assessment_id(now: datetime) -> str:
+    return _time_sorted_id("a_", now)
+
+
+def new_import_id(now: datetime) -> str:
+    return _time_sorted_id("i_", now)
+
+
+def new_activity_batch_id(now: datetime) -> str:
+    """The id of an activity item (a batch of stored events)."""
+    return _time_sorted_id("b_", now)
 
 
 def derived_assessment_id(moment: datetime, key: str) -> str:
@@ -76,6 +91,10 @@ def is_user_id(value: str) -> bool:
 
 def is_assessment_id(value: str) -> bool:
     return _ASSESSMENT_ID.fullmatch(value) is not None
+
+
+def is_import_id(value: str) -> bool:
+    return _IMPORT_ID.fullmatch(value) is not None
 
 
 def hash_token(token: str) -> str:

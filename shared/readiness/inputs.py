@@ -1,7 +1,13 @@
 """What a user's next assessment is scored from: the one place that knows where answers and activity live.
 
-The create use case and the scheduled re-assessment both call ``load_scoring_inputs``; neither needs
-to know how the repository keeps answers, the owner's token hash or stored activity.
+The create use case, activity ingestion, imports and the scheduled re-assessment all call
+``load_scoring_inputs``; none of them needs to know how the repository keeps answers, the owner's
+token hash or stored activity. Today that is one Query over the user's ``USER`` items: the user item
+(token hash, latest assessment, its answers) and every activity item (docs/data-model.md).
+
+A user whose assessments were stored before activity had items of its own (the newest assessment
+carried the whole log) is moved over the first time their inputs are loaded: the user item is
+written and the log becomes an activity item, once. Afterwards nothing reads the old log again.
 """
 
 from __future__ import annotations
@@ -11,16 +17,18 @@ from datetime import datetime
 from typing import Any
 
 from readiness.activity import ActivityEvent
-from readiness.activity_log import decode_log
+from readiness.activity_log import decode_log, distinct
 from readiness.store.records import AssessmentRepository, StoredAssessment
+
+_LEGACY_LOG = "activity_log"
 
 
 @dataclass(frozen=True)
 class ScoringInputs:
     """A user's stored inputs: the latest answers, when they were given, and the activity history.
 
-    ``history`` holds stored (pseudonymised) events, oldest first; ``latest`` is the newest
-    assessment (None when the user has stored activity but no assessment yet).
+    ``history`` holds every stored (pseudonymised) event once; ``latest`` is the newest assessment
+    (its body is what ``previous`` is computed from).
     """
 
     user_id: str
@@ -30,13 +38,23 @@ class ScoringInputs:
     answered_at: datetime
     history: list[ActivityEvent] = field(repr=False)
     latest: StoredAssessment | None = field(repr=False)
+    activity_items: int = 0  # how many activity items hold the history (a user's storage footprint)
 
 
 def load_scoring_inputs(repository: AssessmentRepository, user_id: str) -> ScoringInputs | None:
-    """The user's stored inputs, or None for an unknown user (or one without answers yet)."""
-    latest = repository.latest(user_id)
-    if latest is None:
-        return None
+    """The user's stored inputs, or None for an unknown user."""
+    stored = repository.load_inputs(user_id)
+    latest = stored.latest
+    history = stored.activity
+    items = stored.activity_items
+    if latest is None or stored.owner_token_hash is None:
+        legacy = repository.latest(user_id)
+        if legacy is None:
+            return None
+        latest, log = _moved_over(legacy)
+        repository.migrate(latest, log, now=legacy.summary.created_at)
+        history = [*history, *log]
+        items += 1 if log else 0
     inputs = latest.inputs
     answered_at = inputs.get("answered_at")
     return ScoringInputs(
@@ -45,6 +63,14 @@ def load_scoring_inputs(repository: AssessmentRepository, user_id: str) -> Scori
         questionnaire_version=str(inputs.get("questionnaire_version", latest.summary.questionnaire_version)),
         answers=dict(inputs.get("answers", {})),
         answered_at=datetime.fromisoformat(answered_at) if answered_at else latest.summary.created_at,
-        history=decode_log(inputs.get("activity_log", [])),
+        history=distinct(history),
         latest=latest,
+        activity_items=items,
     )
+
+
+def _moved_over(legacy: StoredAssessment) -> tuple[StoredAssessment, list[ActivityEvent]]:
+    """A pre-issue-5 assessment as the user item keeps it, and its log as events to store."""
+    inputs = {name: value for name, value in legacy.inputs.items() if name != _LEGACY_LOG}
+    log = distinct(decode_log(legacy.inputs.get(_LEGACY_LOG, [])))
+    return StoredAssessment(summary=legacy.summary, body=legacy.body, inputs=inputs), log

@@ -259,6 +259,17 @@ def item_counts(dynamodb: Any, tables: dict[str, str]) -> Any:
     return count
 
 
+@pytest.fixture
+def assessment_count(dynamodb: Any, tables: dict[str, str]) -> Any:
+    """How many assessments are stored (the table also holds user and activity items)."""
+
+    def count() -> int:
+        items = all_items(dynamodb, tables["ReadinessTable"])
+        return sum(1 for item in items if item["entity"]["S"] == "assessment")
+
+    return count
+
+
 def submission(**overrides: Any) -> dict[str, Any]:
     """A valid submission body (every required question answered at middle level)."""
     body: dict[str, Any] = {"questionnaire_version": "1", "answers": answers("middle"), "activities": []}

@@ -8,7 +8,7 @@ from tests.integration.conftest import ApiClient, activity, new_key, some_activi
 
 
 def test_a_retry_with_the_same_key_and_body_returns_the_same_response_and_stores_one_assessment(
-    api: ApiClient, item_counts: Any
+    api: ApiClient, item_counts: Any, assessment_count: Any
 ) -> None:
     key = new_key()
     first = api.post(
@@ -23,11 +23,11 @@ def test_a_retry_with_the_same_key_and_body_returns_the_same_response_and_stores
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert retry.headers["Location"] == first.headers["Location"]
-    assert item_counts() == {"ReadinessTable": 1, "IdempotencyTable": 1}
+    assert (assessment_count(), item_counts()["IdempotencyTable"]) == (1, 1)
 
 
 def test_the_same_submission_spelled_differently_is_the_same_payload(
-    api: ApiClient, item_counts: Any
+    api: ApiClient, item_counts: Any, assessment_count: Any
 ) -> None:
     import json
 
@@ -41,7 +41,7 @@ def test_the_same_submission_spelled_differently_is_the_same_payload(
 
     assert retry.status == 201
     assert retry.body == first.body
-    assert item_counts()["ReadinessTable"] == 1
+    assert assessment_count() == 1
 
 
 def test_the_same_key_with_another_body_is_409_and_stores_nothing(api: ApiClient, item_counts: Any) -> None:
@@ -60,7 +60,7 @@ def test_the_same_key_with_another_body_is_409_and_stores_nothing(api: ApiClient
     assert item_counts() == before
 
 
-def test_keys_are_scoped_per_caller(api: ApiClient, item_counts: Any) -> None:
+def test_keys_are_scoped_per_caller(api: ApiClient, item_counts: Any, assessment_count: Any) -> None:
     key = new_key()
     alice = api.post("/v1/assessments", body=submission()).body
     bob = api.post("/v1/assessments", body=submission()).body
@@ -80,11 +80,11 @@ def test_keys_are_scoped_per_caller(api: ApiClient, item_counts: Any) -> None:
     assert for_alice.body["user_id"] == alice["user_id"]
     assert for_bob.body["user_id"] == bob["user_id"]
     assert anonymous.body["user_id"] not in {alice["user_id"], bob["user_id"]}
-    assert item_counts()["ReadinessTable"] == 5
+    assert assessment_count() == 5
 
 
 def test_a_retry_of_a_returning_users_submission_is_replayed_with_previous(
-    api: ApiClient, item_counts: Any
+    api: ApiClient, item_counts: Any, assessment_count: Any
 ) -> None:
     first = api.post("/v1/assessments", body=submission()).body
     key = new_key()
@@ -97,10 +97,12 @@ def test_a_retry_of_a_returning_users_submission_is_replayed_with_previous(
 
     assert retry.body == second.body
     assert retry.body["previous"]["assessment_id"] == first["assessment_id"]
-    assert item_counts()["ReadinessTable"] == 2
+    assert assessment_count() == 2
 
 
-def test_a_failed_request_leaves_the_key_free_for_a_corrected_retry(api: ApiClient, item_counts: Any) -> None:
+def test_a_failed_request_leaves_the_key_free_for_a_corrected_retry(
+    api: ApiClient, item_counts: Any, assessment_count: Any
+) -> None:
     from readiness.identity import issue_user_token
 
     key = new_key()
@@ -112,15 +114,17 @@ def test_a_failed_request_leaves_the_key_free_for_a_corrected_retry(api: ApiClie
     assert rejected.status == 401
     assert accepted.status == 201
     assert "Idempotent-Replayed" not in accepted.headers
-    assert item_counts() == {"ReadinessTable": 1, "IdempotencyTable": 1}
+    assert (assessment_count(), item_counts()["IdempotencyTable"]) == (1, 1)
 
 
-def test_without_a_key_each_post_is_a_new_assessment(api: ApiClient, item_counts: Any) -> None:
+def test_without_a_key_each_post_is_a_new_assessment(
+    api: ApiClient, item_counts: Any, assessment_count: Any
+) -> None:
     first = api.post("/v1/assessments", body=submission()).body
     second = api.post("/v1/assessments", body=submission()).body
 
     assert first["assessment_id"] != second["assessment_id"]
-    assert item_counts() == {"ReadinessTable": 2, "IdempotencyTable": 0}
+    assert (assessment_count(), item_counts()["IdempotencyTable"]) == (2, 0)
 
 
 def test_a_retry_while_the_first_request_is_still_running_is_409_in_progress(

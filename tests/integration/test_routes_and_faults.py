@@ -159,11 +159,12 @@ def test_an_unreachable_store_during_a_keyed_write_is_503_and_leaves_nothing_beh
 
     def unreachable_readiness_table(request: Any, **_: Any) -> None:
         # Raise rather than answer: moto's own hook would otherwise still apply the write.
-        if json.loads(request.body)["TableName"] == tables["ReadinessTable"]:
+        if tables["ReadinessTable"] in json.loads(request.body)["RequestItems"]:
             attempts.append(1)
             raise ConnectTimeoutError(endpoint_url=request.url)
 
-    api.on_dynamodb("before-send.dynamodb.PutItem", unreachable_readiness_table)
+    # a new assessment is one BatchWriteItem: the assessment, the user item and the activity together
+    api.on_dynamodb("before-send.dynamodb.BatchWriteItem", unreachable_readiness_table)
 
     response = api.post("/v1/assessments", body=submission(), headers={"Idempotency-Key": new_key()})
 

@@ -92,7 +92,7 @@ def test_opting_out_removes_the_schedule_and_its_due_index_entry(
     assert _due_index(dynamodb, tables["ReadinessTable"], user_id) == []
     assert api.request("DELETE", _path(user_id), token=token).status == 204  # opting out twice is fine
     kinds = {item["SK"]["S"].split("#")[0] for item in all_items(dynamodb, tables["ReadinessTable"])}
-    assert kinds == {"ASSESSMENT"}  # the assessments stay
+    assert kinds == {"ASSESSMENT", "USER"}  # the assessments (and the user item, activity) stay
 
 
 @pytest.mark.parametrize(
@@ -166,9 +166,9 @@ def test_each_route_costs_one_to_three_requests_and_never_scans(api: ApiClient) 
         api.request(method, _path(user_id), body=body, token=token)
         return [call.split(".")[-1] for call in calls]
 
-    # a new schedule takes the owner's token hash from their history (the Query); later, the schedule
-    # item itself proves the owner
-    assert operations("PUT", {"cadence_days": 30}) == ["GetItem", "Query", "PutItem"]
+    # a new schedule takes the owner's token hash from the user item (the second GetItem); later, the
+    # schedule item itself proves the owner
+    assert operations("PUT", {"cadence_days": 30}) == ["GetItem", "GetItem", "PutItem"]
     assert operations("PUT", {"cadence_days": 30}) == ["GetItem"]
     assert operations("PUT", {"cadence_days": 45}) == ["GetItem", "PutItem"]
     assert operations("GET") == ["GetItem"]

@@ -4,15 +4,23 @@ Nothing above this package sees boto3, DynamoDB attribute values or ClientError:
 records and the domain errors below.
 """
 
-from readiness.store.errors import AssessmentAlreadyExists, StoreError, StoreUnavailable
-from readiness.store.records import AssessmentPage, AssessmentRepository, AssessmentSummary, StoredAssessment
+from readiness.store.errors import AssessmentAlreadyExists, ConditionFailed, StoreError, StoreUnavailable
+from readiness.store.records import (
+    AssessmentPage,
+    AssessmentRepository,
+    AssessmentSummary,
+    StoredAssessment,
+    StoredInputs,
+)
 
 __all__ = [
     "AssessmentAlreadyExists",
     "AssessmentPage",
     "AssessmentRepository",
     "AssessmentSummary",
+    "ConditionFailed",
     "StoreError",
     "StoreUnavailable",
     "StoredAssessment",
+    "StoredInputs",
 ]

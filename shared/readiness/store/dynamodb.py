@@ -1,21 +1,48 @@
 """The assessment repository on the single DynamoDB table (keys and access patterns: docs/data-model.md).
 
-Every method is exactly one request: GetItem, Query or PutItem. Reads are strongly consistent so
-that an assessment is readable, and listed, the moment its POST has answered.
+Each method is one request (GetItem, Query, PutItem or BatchWriteItem), except where a user's
+activity outgrows one Query page or one batch. Reads are strongly consistent so that an assessment
+is readable, and listed, the moment its POST has answered.
+
+A user's partition: assessment items (``ASSESSMENT#<id>``), the user item (``USER``: token hash and
+the latest assessment with its answers) and activity items (``USER#ACTIVITY#<batch id>``). The user
+item and the activity items share the ``USER`` prefix, so everything the next assessment is scored
+from is one Query.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from readiness.identity import new_activity_batch_id
+from readiness.store.activity import pack_batches, unpack_events
 from readiness.store.codec import CorruptRecord, pack_json, unpack_json
-from readiness.store.errors import AssessmentAlreadyExists, StoreError, StoreUnavailable
-from readiness.store.records import AssessmentPage, AssessmentSummary, StoredAssessment
+from readiness.store.errors import AssessmentAlreadyExists, ConditionFailed, StoreError, StoreUnavailable
+from readiness.store.records import (
+    ActivitySource,
+    AssessmentPage,
+    AssessmentSummary,
+    StoredAssessment,
+    StoredInputs,
+)
+
+if TYPE_CHECKING:
+    from readiness.activity import ActivityEvent
 
 USER_PREFIX = "USER#"
 ASSESSMENT_PREFIX = "ASSESSMENT#"
+USER_ITEM = "USER"
+ACTIVITY_PREFIX = "USER#ACTIVITY#"
+INPUTS_PREFIX = USER_ITEM  # begins_with(SK, "USER"): the user item and every activity item
 ENTITY_ASSESSMENT = "assessment"
+ENTITY_USER = "user"
+ENTITY_ACTIVITY = "activity"
+BATCH_WRITE_LIMIT = 25  # BatchWriteItem's own limit
+TRANSACTION_LIMIT = 100  # TransactWriteItems' own limit
+_BATCH_RETRIES = 6  # unprocessed items are retried this many times, backing off, before a 503
 
 # Retrying these a moment later can succeed; everything else is a bug or a deployment problem.
 TRANSIENT_ERROR_CODES = frozenset(
@@ -51,14 +78,51 @@ def assessment_key(assessment_id: str) -> str:
     return ASSESSMENT_PREFIX + assessment_id
 
 
-class DynamoDBAssessmentRepository:
-    """AssessmentRepository over a boto3 DynamoDB client (the low-level client: no resource layer)."""
+def activity_key(batch_id: str) -> str:
+    return ACTIVITY_PREFIX + batch_id
+
+
+class DynamoDBTable:
+    """The single table through a boto3 DynamoDB client (the low-level client: no resource layer).
+
+    ``_call`` makes one request and maps botocore's errors to the store's: ConditionFailed,
+    StoreUnavailable (retry later) and StoreError.
+    """
 
     def __init__(self, client: Any, table_name: str) -> None:
         self._client = client
         self._table = table_name
 
-    def add(self, assessment: StoredAssessment) -> None:
+    def _call(self, operation: str, **request: Any) -> dict[str, Any]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            response: dict[str, Any] = getattr(self._client, operation)(**request)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code == "ConditionalCheckFailedException" or (
+                code == "TransactionCanceledException" and _condition_failed(exc.response)
+            ):
+                raise ConditionFailed(f"DynamoDB {operation}: the condition did not hold") from None
+            if code in TRANSIENT_ERROR_CODES or (
+                code == "TransactionCanceledException" and _cancelled_for_now(exc.response)
+            ):
+                raise StoreUnavailable(f"DynamoDB {operation}: {code}") from None
+            raise StoreError(f"DynamoDB {operation} failed: {code or 'unknown error'}") from None
+        except BotoCoreError as exc:
+            # connection and timeout errors: the store is unreachable for now
+            raise StoreUnavailable(f"DynamoDB {operation}: {type(exc).__name__}") from None
+        return response
+
+
+class DynamoDBAssessmentRepository(DynamoDBTable):
+    """AssessmentRepository on the table: assessments, the user item and activity items."""
+
+    def add(
+        self, assessment: StoredAssessment, *, activity: Sequence[ActivityEvent] = (), random_id: bool = False
+    ) -> None:
+        # The assessment, the user item that now points at it, and new activity, in one request: a
+        # BatchWriteItem for a random id, else a transaction whose condition keeps a derived id unique.
         summary = assessment.summary
         item = {
             "PK": {"S": user_key(summary.user_id)},
@@ -66,14 +130,124 @@ class DynamoDBAssessmentRepository:
             "entity": {"S": ENTITY_ASSESSMENT},
             **_summary_attributes(summary),
             "body": {"B": pack_json(assessment.body)},
-            "inputs": {"B": pack_json(assessment.inputs)},
         }
-        self._call(
-            "put_item",
-            TableName=self._table,
-            Item=item,
-            ConditionExpression="attribute_not_exists(PK)",
+        items = [
+            item,
+            _user_item(assessment),
+            *self._activity_items(
+                summary.user_id, activity, source="assessment", now=summary.created_at, import_id=None
+            ),
+        ]
+        if random_id:
+            self._batch_write(items)
+            return
+        if len(items) > TRANSACTION_LIMIT:
+            raise ValueError(
+                f"at most {TRANSACTION_LIMIT - 2} activity items can be stored with an assessment"
+            )
+        puts: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": item}} for item in items]
+        puts[0]["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+        try:
+            self._call("transact_write_items", TransactItems=puts)
+        except ConditionFailed:
+            raise AssessmentAlreadyExists("an assessment with this id already exists") from None
+
+    def load_inputs(self, user_id: str) -> StoredInputs:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": user_key(user_id)}, ":prefix": {"S": INPUTS_PREFIX}},
+            "ConsistentRead": True,
+        }
+        token_hash: str | None = None
+        latest: StoredAssessment | None = None
+        activity: list[ActivityEvent] = []
+        items = 0
+        while True:
+            response = self._call("query", **request)
+            for found in response.get("Items") or []:
+                sort_key = found["SK"]["S"]
+                if sort_key == USER_ITEM:
+                    token_hash, latest = _from_user_item(found)
+                elif sort_key.startswith(ACTIVITY_PREFIX):
+                    items += 1
+                    try:
+                        activity += unpack_events(found["data"]["B"])
+                    except KeyError as exc:
+                        raise CorruptRecord("an activity item lacks its data") from exc
+            if "LastEvaluatedKey" not in response:
+                break
+            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return StoredInputs(
+            owner_token_hash=token_hash, latest=latest, activity=activity, activity_items=items
         )
+
+    def add_activity(
+        self,
+        user_id: str,
+        events: Sequence[ActivityEvent],
+        *,
+        source: ActivitySource,
+        now: datetime,
+        import_id: str | None = None,
+    ) -> int:
+        items = self._activity_items(user_id, events, source=source, now=now, import_id=import_id)
+        if len(items) == 1:
+            self._call("put_item", TableName=self._table, Item=items[0])
+        elif items:
+            self._batch_write(items)
+        return len(items)
+
+    def migrate(self, latest: StoredAssessment, activity: Sequence[ActivityEvent], *, now: datetime) -> None:
+        self._batch_write(
+            [
+                _user_item(latest),
+                *self._activity_items(latest.user_id, activity, source="migrated", now=now, import_id=None),
+            ]
+        )
+
+    def _activity_items(
+        self,
+        user_id: str,
+        events: Sequence[ActivityEvent],
+        *,
+        source: ActivitySource,
+        now: datetime,
+        import_id: str | None,
+    ) -> list[dict[str, Any]]:
+        items = []
+        for batch in pack_batches(events):
+            item = {
+                "PK": {"S": user_key(user_id)},
+                "SK": {"S": activity_key(new_activity_batch_id(now))},
+                "entity": {"S": ENTITY_ACTIVITY},
+                "source": {"S": source},
+                "events": {"N": str(batch.events)},
+                "first_at": {"S": batch.first_at.isoformat()},
+                "last_at": {"S": batch.last_at.isoformat()},
+                "data": {"B": batch.data},
+            }
+            if import_id is not None:
+                item["import_id"] = {"S": import_id}
+            items.append(item)
+        return items
+
+    def _batch_write(self, items: list[dict[str, Any]]) -> None:
+        """Put every item, 25 to a request, retrying what DynamoDB leaves unprocessed (throttling)."""
+        for start in range(0, len(items), BATCH_WRITE_LIMIT):
+            pending: dict[str, Any] = {
+                self._table: [
+                    {"PutRequest": {"Item": item}} for item in items[start : start + BATCH_WRITE_LIMIT]
+                ]
+            }
+            for attempt in range(_BATCH_RETRIES + 1):
+                response = self._call("batch_write_item", RequestItems=pending)
+                pending = response.get("UnprocessedItems") or {}
+                if not pending:
+                    break
+                if attempt == _BATCH_RETRIES:
+                    raise StoreUnavailable("DynamoDB batch_write_item: items left unprocessed")
+                time.sleep(min(0.05 * 2**attempt, 1.0))
 
     def get(self, user_id: str, assessment_id: str) -> StoredAssessment | None:
         response = self._call(
@@ -91,8 +265,19 @@ class DynamoDBAssessmentRepository:
         return _stored_assessment(items[0]) if items else None
 
     def owner_token_hash(self, user_id: str) -> str | None:
-        response = self._query(user_id, limit=1, projection=("owner_token_hash",))
-        items = response.get("Items") or []
+        response = self._call(
+            "get_item",
+            TableName=self._table,
+            Key={"PK": {"S": user_key(user_id)}, "SK": {"S": USER_ITEM}},
+            ProjectionExpression="owner_token_hash",
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if item:
+            return str(item["owner_token_hash"]["S"])
+        # a user stored before the user item existed: the hash is on each assessment
+        legacy = self._query(user_id, limit=1, projection=("owner_token_hash",))
+        items = legacy.get("Items") or []
         return str(items[0]["owner_token_hash"]["S"]) if items else None
 
     def page(self, user_id: str, *, limit: int, after: str | None = None) -> AssessmentPage:
@@ -130,22 +315,17 @@ class DynamoDBAssessmentRepository:
             }
         return self._call("query", **request)
 
-    def _call(self, operation: str, **request: Any) -> dict[str, Any]:
-        from botocore.exceptions import BotoCoreError, ClientError
 
-        try:
-            response: dict[str, Any] = getattr(self._client, operation)(**request)
-        except ClientError as exc:
-            code = str(exc.response.get("Error", {}).get("Code", ""))
-            if code == "ConditionalCheckFailedException":
-                raise AssessmentAlreadyExists("an assessment with this id already exists") from None
-            if code in TRANSIENT_ERROR_CODES:
-                raise StoreUnavailable(f"DynamoDB {operation}: {code}") from None
-            raise StoreError(f"DynamoDB {operation} failed: {code or 'unknown error'}") from None
-        except BotoCoreError as exc:
-            # connection and timeout errors: the store is unreachable for now
-            raise StoreUnavailable(f"DynamoDB {operation}: {type(exc).__name__}") from None
-        return response
+def _condition_failed(response: dict[str, Any]) -> bool:
+    reasons = response.get("CancellationReasons") or []
+    return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
+
+
+def _cancelled_for_now(response: dict[str, Any]) -> bool:
+    """A transaction cancelled by a conflict or throttling: retrying later can succeed."""
+    reasons = response.get("CancellationReasons") or []
+    transient = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+    return any(reason.get("Code") in transient for reason in reasons)
 
 
 def _summary_attributes(summary: AssessmentSummary) -> dict[str, dict[str, str]]:
@@ -183,7 +363,62 @@ def _summary(item: dict[str, Any]) -> AssessmentSummary:
 
 def _stored_assessment(item: dict[str, Any]) -> StoredAssessment:
     try:
-        body, inputs = item["body"]["B"], item["inputs"]["B"]
+        body = item["body"]["B"]
     except KeyError as exc:
-        raise CorruptRecord("an assessment item lacks its body or inputs") from exc
-    return StoredAssessment(summary=_summary(item), body=unpack_json(body), inputs=unpack_json(inputs))
+        raise CorruptRecord("an assessment item lacks its body") from exc
+    # Assessments stored before issue 5 carry their inputs; later ones keep them on the user item.
+    inputs = unpack_json(item["inputs"]["B"]) if "inputs" in item else {}
+    return StoredAssessment(summary=_summary(item), body=unpack_json(body), inputs=inputs)
+
+
+def _user_item(latest: StoredAssessment) -> dict[str, Any]:
+    summary = latest.summary
+    document = {
+        "summary": {
+            name: value.isoformat() if isinstance(value, datetime) else value
+            for name, value in (
+                ("assessment_id", summary.assessment_id),
+                ("created_at", summary.created_at),
+                ("as_of", summary.as_of),
+                ("score", summary.score),
+                ("band", summary.band),
+                ("confidence", summary.confidence),
+                ("model_version", summary.model_version),
+                ("questionnaire_version", summary.questionnaire_version),
+            )
+        },
+        "body": latest.body,
+        "inputs": latest.inputs,
+    }
+    return {
+        "PK": {"S": user_key(summary.user_id)},
+        "SK": {"S": USER_ITEM},
+        "entity": {"S": ENTITY_USER},
+        "owner_token_hash": {"S": summary.owner_token_hash},
+        "latest_assessment_id": {"S": summary.assessment_id},
+        "latest": {"B": pack_json(document)},
+    }
+
+
+def _from_user_item(item: dict[str, Any]) -> tuple[str, StoredAssessment]:
+    try:
+        token_hash = str(item["owner_token_hash"]["S"])
+        user_id = str(item["PK"]["S"]).removeprefix(USER_PREFIX)
+        document = unpack_json(item["latest"]["B"])
+        found = document["summary"]
+        summary = AssessmentSummary(
+            assessment_id=found["assessment_id"],
+            user_id=user_id,
+            created_at=datetime.fromisoformat(found["created_at"]),
+            as_of=datetime.fromisoformat(found["as_of"]),
+            score=int(found["score"]),
+            band=found["band"],
+            confidence=found["confidence"],
+            model_version=found["model_version"],
+            questionnaire_version=found["questionnaire_version"],
+            owner_token_hash=token_hash,
+        )
+        latest = StoredAssessment(summary=summary, body=document["body"], inputs=document["inputs"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CorruptRecord("the user item does not decode") from exc
+    return token_hash, latest

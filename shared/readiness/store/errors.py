@@ -15,5 +15,9 @@ class StoreUnavailable(StoreError):
     retry_after_seconds = 1
 
 
-class AssessmentAlreadyExists(StoreError):
+class ConditionFailed(StoreError):
+    """A conditional write found the item in another state than it required."""
+
+
+class AssessmentAlreadyExists(ConditionFailed):
     """An assessment with this id is already stored (the conditional write found it)."""

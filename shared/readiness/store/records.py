@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from readiness.activity import ActivityEvent
+
+ActivitySource = Literal["assessment", "api", "import", "migrated"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +35,9 @@ class StoredAssessment:
 
     summary: AssessmentSummary
     body: dict[str, Any] = field(repr=False)  # the public assessment document (ids, result, previous)
-    inputs: dict[str, Any] = field(repr=False)  # answers and the activity log; personal data
+    # what it was scored on (questionnaire_version, answers, answered_at, activities_submitted); kept on the
+    # user item for the latest assessment. Assessments stored before issue 5 also carry "activity_log".
+    inputs: dict[str, Any] = field(repr=False)
 
     @property
     def assessment_id(self) -> str:
@@ -52,11 +60,52 @@ class AssessmentPage:
     after: str | None
 
 
-class AssessmentRepository(Protocol):
-    """Assessments by user. Every method is one request to the store (see docs/data-model.md)."""
+@dataclass(frozen=True, slots=True)
+class StoredInputs:
+    """The user's scoring inputs as stored: the user item (token hash, latest assessment) and activity.
 
-    def add(self, assessment: StoredAssessment) -> None:
-        """Store a new assessment; AssessmentAlreadyExists if its id is taken."""
+    ``owner_token_hash`` and ``latest`` are None when there is no user item: an unknown user, or one
+    whose assessments were stored before activity had items of its own (see readiness.inputs).
+    ``activity`` is every stored event, oldest item first, repeats across items included.
+    """
+
+    owner_token_hash: str | None = field(repr=False)
+    latest: StoredAssessment | None = field(repr=False)
+    activity: list[ActivityEvent] = field(repr=False)
+    activity_items: int = 0
+
+
+class AssessmentRepository(Protocol):
+    """Assessments, the user item and stored activity, by user (requests per call: docs/data-model.md)."""
+
+    def add(
+        self, assessment: StoredAssessment, *, activity: Sequence[ActivityEvent] = (), random_id: bool = False
+    ) -> None:
+        """Store a new assessment, make it the user's latest (the user item), and store ``activity``
+        (pseudonymised events not stored before) with it, in one request.
+
+        By default the write is conditional on the id being new (AssessmentAlreadyExists otherwise):
+        what a derived id (a scheduled re-assessment's) needs. ``random_id=True`` says the id was drawn
+        at random (new_assessment_id: 80 random bits per millisecond) and skips the condition, which
+        halves the write's cost (a batch write instead of a transaction).
+        """
+
+    def load_inputs(self, user_id: str) -> StoredInputs:
+        """The user item and every activity item: one Query (more pages only for very long histories)."""
+
+    def add_activity(
+        self,
+        user_id: str,
+        events: Sequence[ActivityEvent],
+        *,
+        source: ActivitySource,
+        now: datetime,
+        import_id: str | None = None,
+    ) -> int:
+        """Store pseudonymised events as new activity items (written once); returns how many items."""
+
+    def migrate(self, latest: StoredAssessment, activity: Sequence[ActivityEvent], *, now: datetime) -> None:
+        """Write the user item for ``latest`` and store a pre-issue-5 activity log as activity items."""
 
     def get(self, user_id: str, assessment_id: str) -> StoredAssessment | None:
         """One assessment of one user, or None."""
@@ -65,7 +114,7 @@ class AssessmentRepository(Protocol):
         """The user's newest assessment, or None for an unknown user."""
 
     def owner_token_hash(self, user_id: str) -> str | None:
-        """The hash of the user's token, or None for an unknown user."""
+        """The hash of the user's token (from the user item), or None for an unknown user."""
 
     def page(self, user_id: str, *, limit: int, after: str | None = None) -> AssessmentPage:
         """Up to ``limit`` summaries, newest first, starting after the assessment id ``after``."""
