@@ -1,0 +1,13 @@
+"""What access control raises in handlers (mapped to HTTP once, in readiness.api.resolver)."""
+
+from __future__ import annotations
+
+from readiness.errors import ReadinessError
+
+
+class Forbidden(ReadinessError):
+    """The caller is authenticated, but this route is not for their kind of credential (403)."""
+
+
+class NotYours(ReadinessError):
+    """The object is not the caller's (or does not exist): 404, the same answer either way."""

@@ -1,0 +1,169 @@
+"""The centres' request and response documents of API v1 (consents, the roster), and roster cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
+
+from readiness.centres.membership import Membership, StudentEntry
+from readiness.centres.model import CENTRE_ID_PATTERN
+from readiness.errors import FieldError, InvalidSubmission
+from readiness.identity import USER_ID_PATTERN, is_user_id
+from readiness.result import Band, Confidence
+
+CURSOR_VERSION = 1
+MAX_CONSENT_BODY = 4096
+
+
+class InvalidCentreRequest(Exception):
+    """A query parameter or body field of a centres route is invalid; each problem names its field."""
+
+    def __init__(self, details: list[FieldError]) -> None:
+        self.details = details
+        super().__init__("; ".join(f"{d.field}: {d.message}" for d in details))
+
+
+class ConsentChoice(BaseModel):
+    """PUT /v1/users/{user_id}/consents/{centre_id}: whether the centre may see your individual results."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    share_results: StrictBool = Field(
+        description="true: the centre may see your latest score, band and date; false (the default): it "
+        "sees you only inside aggregates of at least its k-anonymity threshold"
+    )
+
+
+class Consent(BaseModel):
+    """A student's consent for one centre."""
+
+    model_config = ConfigDict(frozen=True)
+
+    centre_id: str = Field(pattern=f"^{CENTRE_ID_PATTERN}$")
+    share_results: bool
+    joined_at: datetime = Field(description="when you first took the assessment through this centre")
+    updated_at: datetime | None = Field(description="when you last changed your choice; null: never (so no)")
+
+    @classmethod
+    def of(cls, membership: Membership) -> Consent:
+        return cls(
+            centre_id=membership.centre_id,
+            share_results=membership.consent,
+            joined_at=membership.joined_at,
+            updated_at=membership.consent_updated_at,
+        )
+
+
+class Student(BaseModel):
+    """A consenting student's latest result (no answers, no activity)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str = Field(pattern=f"^{USER_ID_PATTERN}$")
+    assessment_id: str
+    assessed_at: datetime
+    score: int = Field(ge=0, le=100)
+    band: Band
+    confidence: Confidence
+    consented_at: datetime
+
+    @classmethod
+    def of(cls, entry: StudentEntry) -> Student:
+        return cls(
+            user_id=entry.user_id,
+            assessment_id=entry.assessment_id,
+            assessed_at=entry.assessed_at,
+            score=entry.score,
+            band=Band(entry.band),
+            confidence=Confidence(entry.confidence),
+            consented_at=entry.consented_at,
+        )
+
+
+class StudentList(BaseModel):
+    """A page of the centre's students who share their results, by user id."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[Student]
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
+
+
+def parse_consent_choice(body: bytes) -> ConsentChoice:
+    if len(body) > MAX_CONSENT_BODY:
+        raise InvalidCentreRequest([FieldError("body", f"must be at most {MAX_CONSENT_BODY} bytes")])
+    try:
+        document = json.loads(body.decode("utf-8")) if body.strip() else None
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidSubmission([FieldError("body", "is not valid JSON")], malformed=True) from None
+    if not isinstance(document, dict):
+        raise InvalidCentreRequest(
+            [FieldError("body", 'must be a JSON object: {"share_results": true|false}')]
+        )
+    try:
+        return ConsentChoice.model_validate(document)
+    except ValidationError as exc:
+        details = []
+        for error in exc.errors(include_url=False):
+            name = ".".join(str(part) for part in error["loc"]) or "body"
+            message = (
+                "is not allowed"
+                if error["type"] == "extra_forbidden"
+                else ("is required" if error["type"] == "missing" else "must be true or false")
+            )
+            details.append(FieldError(name, message))
+        raise InvalidCentreRequest(details) from None
+
+
+def encode_student_cursor(after_user_id: str) -> str:
+    document = json.dumps({"v": CURSOR_VERSION, "after": after_user_id}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(document.encode()).decode("ascii").rstrip("=")
+
+
+def decode_student_cursor(cursor: str) -> str:
+    problem = InvalidCentreRequest(
+        [FieldError("cursor", "is not a cursor this API issued; start again without it")]
+    )
+    # It only positions a page inside the authenticated centre's roster: a forged one reaches no one else's.
+    if not cursor or len(cursor) > 200:
+        raise problem
+    try:
+        document = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise problem from None
+    if not isinstance(document, dict) or set(document) != {"v", "after"} or document["v"] != CURSOR_VERSION:
+        raise problem
+    after = document["after"]
+    if not isinstance(after, str) or not is_user_id(after):
+        raise problem
+    return after
+
+
+DEFAULT_STUDENTS_LIMIT = 20
+MAX_STUDENTS_LIMIT = 100
+
+
+def student_query(params: dict[str, str]) -> tuple[int, str | None]:
+    """``limit`` (1-100, default 20) and ``cursor`` of GET /v1/centres/me/students; all problems at once."""
+    details: list[FieldError] = []
+    limit, after = DEFAULT_STUDENTS_LIMIT, None
+    raw = params.get("limit")
+    if raw not in (None, ""):
+        assert raw is not None
+        if not raw.isdigit() or len(raw) > 4 or not 1 <= int(raw) <= MAX_STUDENTS_LIMIT:
+            details.append(FieldError("limit", f"must be a whole number from 1 to {MAX_STUDENTS_LIMIT}"))
+        else:
+            limit = int(raw)
+    cursor = params.get("cursor")
+    if cursor is not None:
+        try:
+            after = decode_student_cursor(cursor)
+        except InvalidCentreRequest as exc:
+            details += exc.details
+    if details:
+        raise InvalidCentreRequest(details)
+    return limit, after
