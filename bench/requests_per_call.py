@@ -8,7 +8,8 @@ faithfully, so units are computed from item sizes the way DynamoDB bills them:
 - item size: the UTF-8 length of every attribute name plus its value (strings in UTF-8, binary in
   bytes, numbers ~1 byte per 2 digits + 1);
 - a write: 1 WCU per started KB of the larger of the item before and after (PutItem, UpdateItem,
-  DeleteItem), and a failed conditional write is billed for the item it found (minimum 1);
+  DeleteItem; each item of a BatchWriteItem on its own, twice that in a transaction), and a failed
+  conditional write is billed for the item it found (minimum 1);
 - a read: 1 RCU per started 4 KB, strongly consistent (every read here is); a Query is billed for
   all the items it reads, summed, whatever the projection.
 
@@ -45,6 +46,7 @@ class Call:
     item_bytes: int = 0
     moto_capacity: float | None = None
     failed: str | None = None
+    item_sizes: list[int] = field(default_factory=list)  # each item of a batch or transaction
 
 
 @dataclass
@@ -135,16 +137,39 @@ class Recorder:
         ).get("Item")
         return item
 
+    def _batch_keys(self, params: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+        """(table, key) of every item a BatchWriteItem or TransactWriteItems writes."""
+        keys = []
+        if "RequestItems" in params:
+            for table, requests in params["RequestItems"].items():
+                for request in requests:
+                    put = request.get("PutRequest")
+                    if put is not None:
+                        keys.append((table, {k: put["Item"][k] for k in self.key_names[table]}))
+                    else:
+                        keys.append((table, dict(request["DeleteRequest"]["Key"])))
+        for action in params.get("TransactItems", []):
+            ((_, write),) = action.items()
+            key = write.get("Key") or {k: write["Item"][k] for k in self.key_names[write["TableName"]]}
+            keys.append((write["TableName"], dict(key)))
+        return keys
+
     def _before_call(self, model: Any, context: dict[str, Any], **_: Any) -> None:
         params = context["bench_params"]
-        if model.name not in READ_OPERATIONS:
+        if model.name in ("BatchWriteItem", "TransactWriteItems"):
+            context["bench_before_items"] = [
+                item_size(self._current(table, key)) for table, key in self._batch_keys(params)
+            ]
+        elif model.name not in READ_OPERATIONS:
             context["bench_before"] = item_size(self._current(params["TableName"], self._key(params)))
 
     def _after_call(
         self, http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_: Any
     ) -> None:
         params = context.get("bench_params") or {}
-        table = params.get("TableName", "?")
+        table = params.get("TableName") or next(iter(params.get("RequestItems") or {"?": None}))
+        if "TransactItems" in params:
+            table = next(iter(params["TransactItems"][0].values()))["TableName"]
         call = Call(operation=model.name, table=table)
         error = parsed.get("Error", {}).get("Code")
         if error:
@@ -157,6 +182,15 @@ class Recorder:
             after = item_size(self._current(table, self._key(params)))
             call.item_bytes = max(before, after)
             call.wcu = write_units(call.item_bytes)
+        elif model.name in ("BatchWriteItem", "TransactWriteItems"):
+            # each item is billed on its own (a transaction twice), by the larger of before and after
+            factor = 2 if model.name == "TransactWriteItems" else 1
+            befores = context.get("bench_before_items", [])
+            for (item_table, key), before_size in zip(self._batch_keys(params), befores, strict=True):
+                size = max(before_size, item_size(self._current(item_table, key)))
+                call.item_bytes += size
+                call.item_sizes.append(size)
+                call.wcu += factor * write_units(size)
         elif model.name == "GetItem":
             call.item_bytes = item_size(parsed.get("Item"))
             call.rcu = read_units(call.item_bytes)
@@ -341,7 +375,10 @@ def main() -> int:
     print("item sizes (bytes) behind the write units:")
     for label, m, _ in results[:4]:
         sizes = ", ".join(
-            f"{c.operation} {c.table.removeprefix('bench-')} {c.item_bytes} B" for c in m.calls if c.wcu
+            f"{c.operation} {c.table.removeprefix('bench-')} "
+            + (" + ".join(f"{size} B" for size in c.item_sizes) if c.item_sizes else f"{c.item_bytes} B")
+            for c in m.calls
+            if c.wcu
         )
         print(f"  {label}: {sizes}")
     new_user = results[0][1]

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from readiness.activity import ActivityType, CounterpartRole
-from readiness.activity_log import encode_log, pseudonymise
 from readiness.assessments import Assessment, PreviousAssessment
 from readiness.compare import what_moved
 from readiness.questionnaire import QuestionKind, get_questionnaire
@@ -60,7 +59,7 @@ def _submission(rng: random.Random, as_of: datetime, activities: int) -> dict[st
 
 
 def sample_documents(seed: int = 2026) -> list[bytes]:
-    """Typical packed documents: bodies of first and returning assessments, and inputs."""
+    """Typical packed documents: bodies of returning assessments, and the inputs the user item keeps."""
     rng = random.Random(seed)
     as_of = datetime(2026, 6, 1, tzinfo=UTC)
     documents: list[bytes] = []
@@ -84,13 +83,14 @@ def sample_documents(seed: int = 2026) -> list[bytes]:
                 ),
             }
         ).model_dump(mode="json")
+        # what the user item keeps of the latest assessment's inputs (activity has items of its own)
         inputs = {
             "questionnaire_version": second.questionnaire_version,
             "answers": second.answers,
+            "answered_at": as_of.isoformat(),
             "activities_submitted": len(second.activities),
-            "activity_log": encode_log(pseudonymise(second.activities, "u_00000000000000000000000000")),
         }
-        if size <= 12:  # a long activity log is mostly random digests: no use as a dictionary
+        if size <= 12:
             documents.append(json.dumps(inputs, separators=(",", ":"), ensure_ascii=False).encode())
         bodies.append(json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode())
     # bodies last: zlib finds recent matches cheapest, and bodies are most of what is packed

@@ -1,8 +1,10 @@
 """How JSON documents are packed into binary attributes: compact JSON, zlib, a format byte in front.
 
-Assessment bodies are ~9 KB of repetitive JSON. zlib with a preset dictionary of typical
-documents (readiness.store.dictionary_v1, frozen) packs one into ~600 bytes, which keeps each
-write at a write unit or two (DynamoDB bills writes per started kilobyte).
+Assessment bodies are ~7-9 KB of repetitive JSON. zlib with a preset dictionary of typical
+documents (readiness.store.dictionary_v2, frozen; v1 is kept to read what was packed with it) packs
+one into ~500 bytes, which keeps each write at one write unit (DynamoDB bills writes per started
+kilobyte). Activity items are packed with plain zlib: they are mostly digests, which no dictionary
+predicts.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from readiness.store.errors import StoreError
 
 FORMAT_ZLIB = 1  # plain zlib
 FORMAT_ZLIB_DICTIONARY_V1 = 2  # zlib with preset dictionary v1
+FORMAT_ZLIB_DICTIONARY_V2 = 3  # zlib with preset dictionary v2 (bodies with trigger; inputs without a log)
 
 
 class CorruptRecord(StoreError):
@@ -28,10 +31,14 @@ def _dictionary(fmt: int) -> bytes | None:
         from readiness.store.dictionary_v1 import DICTIONARY
 
         return DICTIONARY
+    if fmt == FORMAT_ZLIB_DICTIONARY_V2:
+        from readiness.store.dictionary_v2 import DICTIONARY as DICTIONARY_V2
+
+        return DICTIONARY_V2
     raise CorruptRecord(f"unknown blob format {fmt}")
 
 
-def pack_json(document: Any, *, fmt: int = FORMAT_ZLIB_DICTIONARY_V1) -> bytes:
+def pack_json(document: Any, *, fmt: int = FORMAT_ZLIB_DICTIONARY_V2) -> bytes:
     text = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     dictionary = _dictionary(fmt)
     if dictionary is None:

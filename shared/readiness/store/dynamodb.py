@@ -372,53 +372,34 @@ def _stored_assessment(item: dict[str, Any]) -> StoredAssessment:
 
 
 def _user_item(latest: StoredAssessment) -> dict[str, Any]:
-    summary = latest.summary
-    document = {
-        "summary": {
-            name: value.isoformat() if isinstance(value, datetime) else value
-            for name, value in (
-                ("assessment_id", summary.assessment_id),
-                ("created_at", summary.created_at),
-                ("as_of", summary.as_of),
-                ("score", summary.score),
-                ("band", summary.band),
-                ("confidence", summary.confidence),
-                ("model_version", summary.model_version),
-                ("questionnaire_version", summary.questionnaire_version),
-            )
-        },
-        "body": latest.body,
-        "inputs": latest.inputs,
-    }
+    # The body already says everything the summary does (ids, times, score, versions): not repeated.
     return {
-        "PK": {"S": user_key(summary.user_id)},
+        "PK": {"S": user_key(latest.user_id)},
         "SK": {"S": USER_ITEM},
         "entity": {"S": ENTITY_USER},
-        "owner_token_hash": {"S": summary.owner_token_hash},
-        "latest_assessment_id": {"S": summary.assessment_id},
-        "latest": {"B": pack_json(document)},
+        "owner_token_hash": {"S": latest.owner_token_hash},
+        "latest": {"B": pack_json({"body": latest.body, "inputs": latest.inputs})},
     }
 
 
 def _from_user_item(item: dict[str, Any]) -> tuple[str, StoredAssessment]:
     try:
         token_hash = str(item["owner_token_hash"]["S"])
-        user_id = str(item["PK"]["S"]).removeprefix(USER_PREFIX)
         document = unpack_json(item["latest"]["B"])
-        found = document["summary"]
+        body = document["body"]
         summary = AssessmentSummary(
-            assessment_id=found["assessment_id"],
-            user_id=user_id,
-            created_at=datetime.fromisoformat(found["created_at"]),
-            as_of=datetime.fromisoformat(found["as_of"]),
-            score=int(found["score"]),
-            band=found["band"],
-            confidence=found["confidence"],
-            model_version=found["model_version"],
-            questionnaire_version=found["questionnaire_version"],
+            assessment_id=body["assessment_id"],
+            user_id=str(item["PK"]["S"]).removeprefix(USER_PREFIX),
+            created_at=datetime.fromisoformat(body["created_at"]),
+            as_of=datetime.fromisoformat(body["as_of"]),
+            score=int(body["score"]),
+            band=body["band"],
+            confidence=body["confidence"],
+            model_version=body["model_version"],
+            questionnaire_version=body["questionnaire_version"],
             owner_token_hash=token_hash,
         )
-        latest = StoredAssessment(summary=summary, body=document["body"], inputs=document["inputs"])
+        latest = StoredAssessment(summary=summary, body=body, inputs=document["inputs"])
     except (KeyError, TypeError, ValueError) as exc:
         raise CorruptRecord("the user item does not decode") from exc
     return token_hash, latest
