@@ -196,7 +196,9 @@ def authorizer_event(route_event: Mapping[str, Any], identity: list[str], method
     event.pop("isBase64Encoded", None)
     context = event.get("requestContext") or {}
     stage = context.get("stage", "$default")
-    path = context.get("http", {}).get("path", event.get("rawPath", "/"))
+    path = str(context.get("http", {}).get("path", event.get("rawPath", "/")))
+    if stage != "$default" and path.startswith(f"/{stage}/"):
+        path = path[len(stage) + 1 :]  # the route ARN names the stage once, then the resource path
     event.update(
         {
             "type": "REQUEST",
