@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from readiness.activity import ActivityEvent
 from readiness.activity_log import distinct, identity, pseudonymise, unseen_history
-from readiness.errors import ReadinessError
+from readiness.errors import NotFound
 from readiness.identity import (
     Credential,
     InvalidCredentials,
@@ -24,6 +24,7 @@ from readiness.identity import (
     new_assessment_id,
 )
 from readiness.inputs import load_scoring_inputs
+from readiness.owners import authenticate, check_owner
 from readiness.result import AssessmentResult, ScoreChange
 from readiness.store import AssessmentPage, AssessmentRepository, AssessmentSummary
 from readiness.store.records import StoredAssessment
@@ -32,7 +33,7 @@ from readiness.submission import Submission
 Trigger = Literal["submitted", "scheduled"]
 
 
-class AssessmentNotFound(ReadinessError):
+class AssessmentNotFound(NotFound):
     """No such assessment or user, or not the caller's (the two are deliberately indistinguishable)."""
 
 
@@ -90,8 +91,9 @@ class AssessmentService:
             user_id, token_hash, user_token = issued.user_id, issued.token_hash, issued.token
         else:
             stored = load_scoring_inputs(self._repository, credential.user_id)
-            if stored is None or not credential.matches(stored.owner_token_hash):
-                raise InvalidCredentials("unknown or wrong user token")
+            if stored is None:
+                raise InvalidCredentials("unknown user")
+            check_owner(credential, stored.owner_token_hash)
             user_id, token_hash = credential.user_id, stored.owner_token_hash
             latest, stored_history = stored.latest, stored.history
 
@@ -141,8 +143,7 @@ class AssessmentService:
         if stored is None:
             self._authenticate(credential)
             raise AssessmentNotFound("no such assessment")
-        if not credential.matches(stored.owner_token_hash):
-            raise InvalidCredentials("unknown or wrong user token")
+        check_owner(credential, stored.owner_token_hash)
         return {"trigger": "submitted", **stored.body}  # stored before triggers existed: submitted
 
     def history(
@@ -154,16 +155,13 @@ class AssessmentService:
             raise AssessmentNotFound("no such user")
         page = self._repository.page(user_id, limit=limit, after=after)
         if page.items:
-            if not credential.matches(page.items[0].owner_token_hash):
-                raise InvalidCredentials("unknown or wrong user token")
+            check_owner(credential, page.items[0].owner_token_hash)
         else:
             self._authenticate(credential)
         return page
 
     def _authenticate(self, credential: Credential) -> None:
-        stored_hash = self._repository.owner_token_hash(credential.user_id)
-        if stored_hash is None or not credential.matches(stored_hash):
-            raise InvalidCredentials("unknown or wrong user token")
+        authenticate(self._repository, credential)
 
 
 def stored_assessment(assessment: Assessment, token_hash: str, inputs: dict[str, Any]) -> StoredAssessment:

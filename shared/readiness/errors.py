@@ -20,6 +20,10 @@ class ReadinessError(Exception):
     """Base of every error the domain raises on purpose."""
 
 
+class NotFound(ReadinessError):
+    """No such resource, or not the caller's (the two are deliberately indistinguishable): HTTP 404."""
+
+
 class InvalidSubmission(ReadinessError):
     """The submission breaks the contract; nothing may be written for it."""
 

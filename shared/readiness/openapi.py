@@ -16,7 +16,9 @@ from readiness.api.requests import IDEMPOTENCY_KEY_HEADER
 from readiness.api.schedule import ScheduleDocument
 from readiness.assessments import Assessment
 from readiness.cadence import CHANGE_THRESHOLD, ScheduleRequest
-from readiness.identity import ASSESSMENT_ID_PATTERN, USER_ID_PATTERN
+from readiness.identity import ASSESSMENT_ID_PATTERN, IMPORT_ID_PATTERN, USER_ID_PATTERN
+from readiness.imports import MAX_UPLOAD_BYTES, ImportView, StartedImport
+from readiness.ingestion import MAX_ACTIVITIES_PER_CALL, ActivityBatch, IngestionResult
 from readiness.questionnaire import Questionnaire
 from readiness.submission import _SubmissionShape
 
@@ -44,6 +46,14 @@ same key with another body answers 409.
 
 **Activity.** Activity sent earlier keeps counting in later assessments, decaying with age; the
 same event sent again (same `id`, or same type, time, counterpart and role) counts once.
+
+**Pushed and imported activity.** `POST /v1/users/{user_id}/activities` stores up to 1,000
+events a call for every later assessment; each is accepted, a duplicate (already stored: same `id`,
+or same type, time, counterpart and role) or rejected with its reasons, and the others are stored
+anyway. `POST /v1/users/{user_id}/imports` starts a LinkedIn data-export import: POST the zip (at
+most 50 MB) with the returned form, then poll `GET /v1/users/{user_id}/imports/{import_id}` for the
+report. Only derived events are kept (types, dates, salted digests of people); the archive is
+deleted once read.
 
 **Schedules.** `PUT /v1/users/{user_id}/schedule` with `{"cadence_days": 7..180}` opts in to
 re-assessment on a cadence: when a period ends, the service re-scores you from your stored answers
@@ -115,6 +125,10 @@ def _schemas() -> dict[str, Any]:
             (ErrorEnvelope, "serialization"),
             (ScheduleRequest, "validation"),
             (ScheduleDocument, "serialization"),
+            (ActivityBatch, "validation"),
+            (IngestionResult, "serialization"),
+            (StartedImport, "serialization"),
+            (ImportView, "serialization"),
         ],
         ref_template=REF,
     )
@@ -140,6 +154,85 @@ def _schemas() -> dict[str, Any]:
         schemas[name]["properties"]["assessment_id"].update(assessment_id)
         schemas[name]["properties"]["user_id"].update(user_id)
     return schemas
+
+
+_ACTIVITIES_DESCRIPTION = (
+    f"Up to {MAX_ACTIVITIES_PER_CALL:,} events in the activity event model. Each one is accepted "
+    "(stored now), a duplicate (already stored: by `id`, or by type, time, counterpart and role when "
+    "it has none; stored once however often it is sent) or rejected with a reason per field; a "
+    "rejected event does not stop the others. The body as a whole must be well-formed: malformed "
+    'JSON is a 400, a body that is not `{"activities": [...]}` a 422, more than '
+    f"{MAX_ACTIVITIES_PER_CALL:,} events or 1 MB a 413, and those write nothing."
+)
+
+
+def _activity_operations(user_id_param: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "post": {
+            "operationId": "pushActivities",
+            "tags": ["activity"],
+            "summary": "Store activity events for every later assessment",
+            "description": _ACTIVITIES_DESCRIPTION,
+            "security": [{"userToken": []}],
+            "parameters": [user_id_param],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": REF.format(model="ActivityBatch")}}},
+            },
+            "responses": {
+                "200": _ok("what became of each event", "IngestionResult"),
+                **_responses(400, 401, 404, 413, 422, 429, 500, 503),
+            },
+        }
+    }
+
+
+def _import_operations(user_id_param: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    owner: list[dict[str, list[str]]] = [{"userToken": []}]
+    import_id_param = {
+        "name": "import_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": f"^{IMPORT_ID_PATTERN}$"},
+    }
+    return {
+        "start": {
+            "post": {
+                "operationId": "startImport",
+                "tags": ["imports"],
+                "summary": "Start a LinkedIn data-export import",
+                "description": "Returns the import and an upload form: POST the export's zip file (at most "
+                f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB) as multipart/form-data to `upload.url`, with every "
+                "field of `upload.fields` and then the file as `file`, before `upload.expires_at`. The "
+                "import runs when the upload arrives; poll the import for its status and report.",
+                "security": owner,
+                "parameters": [user_id_param],
+                "responses": {
+                    "201": _ok(
+                        "the import, awaiting its upload", "StartedImport", {"Location": _header("Location")}
+                    ),
+                    **_responses(401, 404, 429, 500, 503),
+                },
+            }
+        },
+        "read": {
+            "get": {
+                "operationId": "getImport",
+                "tags": ["imports"],
+                "summary": "An import's status, its report and what was stored",
+                "description": "`status`: awaiting_upload, importing, completed, failed or expired. Once "
+                "finished, `report` says what was read (files, rows, events per type, rows skipped with "
+                "reasons, the dates covered) and `stored` what was added to your history. A hostile or "
+                "unreadable archive is a failed import whose report names the error; nothing is stored.",
+                "security": owner,
+                "parameters": [user_id_param, import_id_param],
+                "responses": {
+                    "200": _ok("the import", "ImportView"),
+                    **_responses(401, 404, 429, 500, 503),
+                },
+            }
+        },
+    }
 
 
 def _schedule_operations(user_id_param: dict[str, Any]) -> dict[str, Any]:
@@ -223,6 +316,8 @@ def openapi_document() -> dict[str, Any]:
             {"name": "questionnaire", "description": "what to answer"},
             {"name": "assessments", "description": "scores, explanations, next actions, history"},
             {"name": "schedules", "description": "re-assessment on a cadence"},
+            {"name": "activity", "description": "dated network activity, pushed for later assessments"},
+            {"name": "imports", "description": "LinkedIn data exports turned into activity"},
             {"name": "meta", "description": "this document"},
         ],
         "paths": {
@@ -326,6 +421,9 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
             routes.as_template_path(routes.SCHEDULE): _schedule_operations(user_id_param),
+            routes.as_template_path(routes.USER_ACTIVITIES): _activity_operations(user_id_param),
+            routes.as_template_path(routes.USER_IMPORTS): _import_operations(user_id_param)["start"],
+            routes.as_template_path(routes.USER_IMPORT): _import_operations(user_id_param)["read"],
             routes.as_template_path(routes.OPENAPI): {
                 "get": {
                     "operationId": "getOpenapi",

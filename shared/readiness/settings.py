@@ -22,6 +22,9 @@ ENVIRONMENT_NAMES: dict[str, tuple[str, ...]] = {
     "cors_allow_origin": ("CORS_ALLOW_ORIGIN",),
     "idempotency_expiry_seconds": ("IDEMPOTENCY_EXPIRY_SECONDS",),
     "region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
+    # LinkedIn imports: the bucket uploads land in (S3_ENDPOINT_URL is set by the local stack only)
+    "uploads_bucket_name": ("UPLOADS_BUCKET",),
+    "s3_endpoint_url": ("S3_ENDPOINT_URL",),
     # scheduled re-assessment (dispatcher and worker)
     "reassessment_queue_url": ("REASSESSMENT_QUEUE_URL",),
     "event_bus_name": ("EVENT_BUS_NAME",),
@@ -52,6 +55,9 @@ class Settings(BaseModel):
     # How long a retry with the same Idempotency-Key returns the first response.
     idempotency_expiry_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     region: str = "us-east-1"
+    # LinkedIn imports: archives are uploaded to this bucket (presigned POST) and read by the import function.
+    uploads_bucket_name: str | None = Field(default=None, min_length=3, max_length=63)
+    s3_endpoint_url: str | None = Field(default=None, pattern=r"^https?://")
     # Scheduled re-assessment: the dispatcher sends due users to this queue; the worker puts
     # ReadinessChanged events on this bus. The endpoints are set by the local stack only.
     reassessment_queue_url: str | None = Field(default=None, pattern=r"^https?://")
@@ -94,6 +100,11 @@ class Settings(BaseModel):
         if not self.event_bus_name:
             raise ConfigurationError("EVENT_BUS_NAME is not set")
         return self.event_bus_name
+
+    def require_uploads_bucket(self) -> str:
+        if not self.uploads_bucket_name:
+            raise ConfigurationError("UPLOADS_BUCKET is not set")
+        return self.uploads_bucket_name
 
     def require_idempotency_table(self) -> str:
         if not self.idempotency_table_name:

@@ -141,6 +141,14 @@ class ApiClient:
             raw=raw,
         )
 
+    def invoke(self, function_id: str, event: dict[str, Any]) -> Any:
+        """Call a function that is not behind the API (an EventBridge or SQS target) with ``event``."""
+        spec = self.template.functions[function_id]
+        self._use_environment(resolve_environment(spec, self.table_names))
+        self._install_hooks(spec.environment)
+        module = importlib.import_module(spec.module)
+        return getattr(module, spec.handler_function)(event, self.context)
+
     def get(self, path: str, **kwargs: Any) -> HttpResponse:
         return self.request("GET", path, **kwargs)
 
@@ -226,6 +234,15 @@ def tables(dynamodb: Any, template: SamTemplate) -> dict[str, str]:
 
 
 @pytest.fixture
+def buckets(aws: None, template: SamTemplate) -> dict[str, str]:
+    """The template's S3 buckets under moto: logical id -> name."""
+    from tools.sam_uploads import create_buckets
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    return create_buckets(s3, template, name_for=lambda logical_id: f"test-{logical_id.lower()}")
+
+
+@pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
     monkeypatch.setattr(runtime, "now", fake)
@@ -234,9 +251,13 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 @pytest.fixture
 def api(
-    template: SamTemplate, tables: dict[str, str], monkeypatch: pytest.MonkeyPatch, clock: Clock
+    template: SamTemplate,
+    tables: dict[str, str],
+    buckets: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    clock: Clock,
 ) -> ApiClient:
-    return ApiClient(template, tables, monkeypatch)
+    return ApiClient(template, {**tables, **buckets}, monkeypatch)
 
 
 def all_items(dynamodb: Any, table: str) -> list[dict[str, Any]]:

@@ -59,6 +59,9 @@ def test_the_openapi_document_is_served_and_valid(api: ApiClient) -> None:
         "/v1/assessments/{assessment_id}",
         "/v1/users/{user_id}/assessments",
         "/v1/users/{user_id}/schedule",
+        "/v1/users/{user_id}/activities",
+        "/v1/users/{user_id}/imports",
+        "/v1/users/{user_id}/imports/{import_id}",
         "/v1/openapi.json",
     }
 

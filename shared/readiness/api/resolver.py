@@ -20,8 +20,7 @@ from readiness.api.errors import (
 from readiness.api.requests import IDEMPOTENCY_KEY_HEADER
 from readiness.api.responses import INTERNAL_ERROR_MESSAGE, error_response, finish, internal_error_payload
 from readiness.api.routes import allowed_methods
-from readiness.assessments import AssessmentNotFound
-from readiness.errors import FieldError, InvalidSubmission
+from readiness.errors import FieldError, InvalidSubmission, NotFound
 from readiness.identity import AuthenticationRequired, InvalidCredentials
 from readiness.schedules import ScheduleNotFound
 from readiness.settings import ConfigurationError, get_settings
@@ -108,7 +107,7 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
             headers={"WWW-Authenticate": f'{_BEARER_CHALLENGE}, error="invalid_token"'},
         )
 
-    def not_found(exc: AssessmentNotFound | ScheduleNotFound) -> Response[str]:
+    def not_found(exc: NotFound | ScheduleNotFound) -> Response[str]:
         _count(metrics, "NotFound")
         return error_response(404, "not_found", "Not found.")
 
@@ -165,7 +164,7 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
         (InvalidRequest, invalid_request),
         (AuthenticationRequired, authentication_required),
         (InvalidCredentials, invalid_credentials),
-        (AssessmentNotFound, not_found),
+        (NotFound, not_found),
         (ScheduleNotFound, not_found),
         (NotFoundError, route_not_found),
         (IdempotencyKeyReused, idempotency_key_reused),

@@ -10,6 +10,9 @@ ASSESSMENT = "/v1/assessments/<assessment_id>"
 USER_ASSESSMENTS = "/v1/users/<user_id>/assessments"
 OPENAPI = "/v1/openapi.json"
 SCHEDULE = "/v1/users/<user_id>/schedule"
+USER_ACTIVITIES = "/v1/users/<user_id>/activities"
+USER_IMPORTS = "/v1/users/<user_id>/imports"
+USER_IMPORT = "/v1/users/<user_id>/imports/<import_id>"
 
 PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", QUESTIONNAIRE),
@@ -20,6 +23,9 @@ PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
     ("PUT", SCHEDULE),
     ("GET", SCHEDULE),
     ("DELETE", SCHEDULE),
+    ("POST", USER_ACTIVITIES),
+    ("POST", USER_IMPORTS),
+    ("GET", USER_IMPORT),
 )
 
 

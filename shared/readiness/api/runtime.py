@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from readiness.assessments import AssessmentService
 from readiness.settings import get_settings
+
+if TYPE_CHECKING:
+    from readiness.imports import ImportService
+    from readiness.ingestion import ActivityService
+    from readiness.store.dynamodb import DynamoDBAssessmentRepository
 
 
 def now() -> datetime:
@@ -38,9 +43,57 @@ def dynamodb_client() -> Any:
 
 @cache
 def assessment_service() -> AssessmentService:
+    return AssessmentService(assessment_repository())
+
+
+@cache
+def assessment_repository() -> DynamoDBAssessmentRepository:
     from readiness.store.dynamodb import DynamoDBAssessmentRepository
 
-    return AssessmentService(DynamoDBAssessmentRepository(dynamodb_client(), get_settings().require_table()))
+    return DynamoDBAssessmentRepository(dynamodb_client(), get_settings().require_table())
+
+
+@cache
+def s3_client() -> Any:
+    """The S3 client (LinkedIn export uploads; S3_ENDPOINT_URL points it at the local stack)."""
+    import boto3
+    from botocore.config import Config
+
+    settings = get_settings()
+    return boto3.session.Session().client(
+        "s3",
+        region_name=settings.region,
+        endpoint_url=settings.s3_endpoint_url,
+        config=Config(
+            signature_version="s3v4",
+            # a local endpoint serves buckets as paths; AWS as virtual hosts (the presigned URL's host)
+            s3={"addressing_style": "path" if settings.s3_endpoint_url else "virtual"},
+            connect_timeout=2,
+            read_timeout=20,
+            retries={"mode": "standard", "total_max_attempts": 3},
+        ),
+    )
+
+
+@cache
+def activity_service() -> ActivityService:
+    from readiness.ingestion import ActivityService
+
+    return ActivityService(assessment_repository())
+
+
+@cache
+def import_service() -> ImportService:
+    from readiness.imports import ImportService
+    from readiness.store.imports import DynamoDBImportRepository
+    from readiness.store.uploads import S3UploadStore
+
+    settings = get_settings()
+    return ImportService(
+        assessment_repository(),
+        DynamoDBImportRepository(dynamodb_client(), settings.require_table()),
+        S3UploadStore(s3_client, settings.require_uploads_bucket()),
+    )
 
 
 def reset() -> None:
@@ -50,4 +103,8 @@ def reset() -> None:
     get_settings.cache_clear()
     dynamodb_client.cache_clear()
     assessment_service.cache_clear()
+    assessment_repository.cache_clear()
+    s3_client.cache_clear()
+    activity_service.cache_clear()
+    import_service.cache_clear()
     idempotency._runner.cache_clear()

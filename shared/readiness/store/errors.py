@@ -21,3 +21,7 @@ class ConditionFailed(StoreError):
 
 class AssessmentAlreadyExists(ConditionFailed):
     """An assessment with this id is already stored (the conditional write found it)."""
+
+
+class UploadMissing(StoreError):
+    """The uploaded object is not (or no longer) there."""

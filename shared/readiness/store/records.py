@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
 if TYPE_CHECKING:
     from readiness.activity import ActivityEvent
@@ -118,3 +118,84 @@ class AssessmentRepository(Protocol):
 
     def page(self, user_id: str, *, limit: int, after: str | None = None) -> AssessmentPage:
         """Up to ``limit`` summaries, newest first, starting after the assessment id ``after``."""
+
+
+ImportState = Literal["awaiting_upload", "importing", "completed", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRecord:
+    """One LinkedIn import of one user: its state, and once finished its report and what was stored.
+
+    ``report`` is the parser's ImportReport as JSON (counts, file names and reason codes only);
+    ``outcome`` says what was stored of it; ``error`` is a code of ours when the import itself failed.
+    """
+
+    user_id: str
+    import_id: str
+    state: ImportState
+    created_at: datetime
+    updated_at: datetime
+    upload_expires_at: datetime
+    owner_token_hash: str = field(repr=False)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    report: dict[str, Any] | None = None
+    outcome: dict[str, int] | None = None
+    error: str | None = None
+
+
+class ImportRepository(Protocol):
+    """Import items and the user's counterpart salt (one request per method)."""
+
+    def create_import(self, record: ImportRecord, *, expires_at: datetime) -> None:
+        """Store a new import (ConditionFailed if its id is taken); the item expires at ``expires_at``."""
+
+    def get_import(self, user_id: str, import_id: str) -> ImportRecord | None:
+        """One import of one user, or None."""
+
+    def claim_import(
+        self, user_id: str, import_id: str, *, now: datetime, stale_before: datetime
+    ) -> ImportRecord | None:
+        """Move an import from awaiting_upload (or from an importing run that started before
+        ``stale_before``) to importing; None when it is in any other state or does not exist."""
+
+    def release_import(self, user_id: str, import_id: str, *, now: datetime) -> None:
+        """Put a claimed import back to awaiting_upload (its run failed for a reason a retry can fix)."""
+
+    def finish_import(
+        self,
+        user_id: str,
+        import_id: str,
+        *,
+        state: Literal["completed", "failed"],
+        now: datetime,
+        report: dict[str, Any] | None,
+        outcome: dict[str, int] | None,
+        error: str | None,
+    ) -> None:
+        """Record how the import ended."""
+
+    def counterpart_salt(self, user_id: str, candidate: bytes) -> bytes:
+        """The user's secret counterpart salt; ``candidate`` becomes it if the user has none yet."""
+
+
+@dataclass(frozen=True, slots=True)
+class PresignedPost:
+    """A browser-style upload: POST multipart/form-data to ``url`` with ``fields`` then the file."""
+
+    url: str
+    fields: dict[str, str] = field(repr=False)  # the signed policy: passing it on is the permission
+
+
+class UploadStore(Protocol):
+    """Where uploaded archives wait for their import (an S3 bucket)."""
+
+    def presign(self, key: str, *, max_bytes: int, expires_in_seconds: int) -> PresignedPost:
+        """A POST that can upload one object at exactly ``key``, of 1 to ``max_bytes`` bytes, for a while."""
+
+    def open(self, key: str) -> BinaryIO:
+        """A local, seekable copy of the object (UploadMissing when there is none); close it when done."""
+
+    def delete(self, key: str) -> None:
+        """Delete the object (no error if it is already gone)."""
