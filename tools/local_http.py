@@ -21,11 +21,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 from urllib.parse import unquote, urlsplit
 
 from tools.http_api_event import build_event
 from tools.local_lambda import FunctionFailed, FunctionTimedOut, Invocation, WorkerLost
+from tools.local_s3 import LocalUploads
 from tools.sam_template import DEFAULT_ROUTE, SamTemplate
 
 API_PREFIX = "/v1"
@@ -220,8 +221,10 @@ class LocalFront(ThreadingHTTPServer):
         invoke: Callable[[str, Mapping[str, Any]], Invocation],
         web_root: Path,
         access_log: bool = True,
+        uploads: LocalUploads | None = None,
     ) -> None:
         self.template = template
+        self.uploads = uploads  # the embedded S3 on this origin (set once it runs; see tools.local_s3)
         self.invoke = invoke
         self.web_root = web_root.resolve()
         self.access_log = access_log
@@ -289,6 +292,9 @@ class FrontHandler(BaseHTTPRequestHandler):
             path = path[len(stage) + 1 :] or "/"  # the deployed URL's stage prefix is accepted too
         if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
             function_id = self._api(path, split.query)
+        elif self.server.uploads is not None and self.server.uploads.serves(path):
+            function_id = None
+            self._s3(path, split.query)
         else:
             function_id = None
             self._static(path)
@@ -472,6 +478,31 @@ class FrontHandler(BaseHTTPRequestHandler):
         response.headers.extend(extra)
         self._send(response)
         return route.function_id
+
+    # ------------------------------------------------------------ S3 (uploads of LinkedIn exports)
+
+    def _s3(self, path: str, query: str) -> None:
+        uploads = self.server.uploads
+        assert uploads is not None
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True
+            self._send(
+                HttpResponse(
+                    411,
+                    [("Content-Type", "application/xml")],
+                    b"<Error><Code>MissingContentLength</Code></Error>",
+                )
+            )
+            return
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        answer = uploads.handle(self.command, path, query, headers, cast(BinaryIO, self.rfile), length)
+        if answer.status >= 400 and length:
+            self.close_connection = True  # the body may not all have been read
+        self._send(HttpResponse(answer.status, answer.headers, answer.body))
 
     # ------------------------------------------------------------ the web form
 

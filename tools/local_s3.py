@@ -15,10 +15,11 @@ import binascii
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 from xml.sax.saxutils import escape
 
 # Form fields S3 never checks against the policy.
@@ -172,3 +173,218 @@ def accept_post(
     key = check_post(bucket, fields, size, now=now or datetime.now(UTC), secret_for=secret_for)
     s3.put_object(Bucket=bucket, Key=key, Body=body)
     return AcceptedUpload(bucket=bucket, key=key, size=size)
+
+
+# -- the local stack's S3 front ------------------------------------------------------------------------------
+
+MAX_POST_BYTES = 100 * 1024 * 1024  # far above any policy here; a larger request is cut off unread
+_COPY = 1024 * 1024
+_HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"})
+
+
+@dataclass
+class S3Answer:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+
+
+class LocalUploads:
+    """S3 on the local stack's own origin: ``/<bucket>`` paths of the front reach the embedded S3.
+
+    A form POST to ``/<bucket>`` is a browser upload: its policy is checked (``accept_post``), the file
+    stored, and ``on_upload(bucket, key, size)`` called, which is how the stack plays S3's EventBridge
+    notification. Any other request (the functions' GetObject and DeleteObject, made with
+    S3_ENDPOINT_URL set to the front) is passed to the embedded S3 as it is.
+    """
+
+    def __init__(
+        self,
+        *,
+        buckets: Mapping[str, str],
+        endpoint_url: str,
+        s3: Any,
+        secret_for: Callable[[str], str | None],
+        on_upload: Callable[[str, str, int], None],
+    ) -> None:
+        self._buckets = set(buckets.values())  # names served
+        self._endpoint = endpoint_url
+        self._s3 = s3
+        self._secret_for = secret_for
+        self._on_upload = on_upload
+
+    def serves(self, path: str) -> bool:
+        first = path.lstrip("/").split("/", 1)[0]
+        return first in self._buckets
+
+    def handle(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: BinaryIO, length: int
+    ) -> S3Answer:
+        bucket = path.lstrip("/").split("/", 1)[0]
+        if (
+            method == "POST"
+            and path.rstrip("/") == f"/{bucket}"
+            and "multipart/form-data" in headers.get("content-type", "")
+        ):
+            return self._form_upload(bucket, headers, body, length)
+        return self._forward(method, path, query, headers, body, length)
+
+    def _form_upload(self, bucket: str, headers: Mapping[str, str], body: BinaryIO, length: int) -> S3Answer:
+        from werkzeug.formparser import parse_form_data
+
+        if length > MAX_POST_BYTES:
+            refusal = PostRefused(
+                400, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed size"
+            )
+            return S3Answer(refusal.status, [("Content-Type", "application/xml")], refusal.xml())
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "CONTENT_TYPE": headers.get("content-type", ""),
+            "CONTENT_LENGTH": str(length),
+            "wsgi.input": body,
+        }
+        _, form, files = parse_form_data(environ)
+        upload = files.get("file")
+        if upload is None:
+            refusal = PostRefused(
+                400, "InvalidArgument", "POST requires exactly one file upload per request."
+            )
+            return S3Answer(refusal.status, [("Content-Type", "application/xml")], refusal.xml())
+        stream = upload.stream
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(0)
+        fields = {name: form[name] for name in form}
+        try:
+            accepted = accept_post(self._s3, bucket, fields, stream, size, secret_for=self._secret_for)
+        except PostRefused as refusal:
+            return S3Answer(refusal.status, [("Content-Type", "application/xml")], refusal.xml())
+        finally:
+            upload.close()
+        self._on_upload(accepted.bucket, accepted.key, accepted.size)
+        status = int(fields.get("success_action_status", "204"))
+        return S3Answer(status if status in (200, 201, 204) else 204, [])
+
+    def _forward(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: BinaryIO, length: int
+    ) -> S3Answer:
+        import http.client
+        from urllib.parse import urlsplit
+
+        target = urlsplit(self._endpoint)
+        connection = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=60)
+        try:
+            forwarded = {
+                name: value for name, value in headers.items() if name.lower() not in (*_HOP_BY_HOP, "host")
+            }
+            forwarded["Host"] = target.netloc  # one Host: a second one would read as a virtual-hosted bucket
+            forwarded["Content-Length"] = str(length)
+            connection.putrequest(
+                method, path + (f"?{query}" if query else ""), skip_host=True, skip_accept_encoding=True
+            )
+            for name, value in forwarded.items():
+                connection.putheader(name, value)
+            connection.endheaders()
+            remaining = length
+            while remaining > 0:
+                chunk = body.read(min(_COPY, remaining))
+                if not chunk:
+                    break
+                connection.send(chunk)
+                remaining -= len(chunk)
+            response = connection.getresponse()
+            answer = S3Answer(
+                response.status,
+                [(name, value) for name, value in response.getheaders() if name.lower() not in _HOP_BY_HOP],
+                response.read(),
+            )
+        finally:
+            connection.close()
+        return answer
+
+
+class LocalS3:
+    """The local stack's S3: an embedded moto server with the template's buckets, served on the front's
+    origin, that runs the functions the template triggers on new uploads (as EventBridge would)."""
+
+    ACCESS_KEY = "local"  # the dummy credentials every local function has (tools.local_lambda)
+
+    def __init__(self, template: Any, *, invoke: Callable[[str, dict[str, Any]], Any]) -> None:
+        self._template = template
+        self._invoke = invoke
+        self._server: Any = None
+        self.endpoint_url = ""
+        self.bucket_names: dict[str, str] = {}
+        self.runs: list[threading.Thread] = []
+
+    def start(self) -> dict[str, str]:
+        """Start the embedded S3 and create the buckets; logical id -> bucket name."""
+        import logging
+
+        import boto3
+        from moto.server import ThreadedMotoServer
+
+        from tools.sam_uploads import create_buckets
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint_url = f"http://{host}:{port}"
+        self._s3 = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id=self.ACCESS_KEY,
+            aws_secret_access_key=self.ACCESS_KEY,
+        )
+        self.bucket_names = create_buckets(self._s3, self._template)
+        return self.bucket_names
+
+    def front(self) -> LocalUploads:
+        """What the HTTP front serves at /<bucket>."""
+        return LocalUploads(
+            buckets=self.bucket_names,
+            endpoint_url=self.endpoint_url,
+            s3=self._s3,
+            secret_for=lambda key: self.ACCESS_KEY if key == self.ACCESS_KEY else None,
+            on_upload=self._uploaded,
+        )
+
+    def _uploaded(self, bucket: str, key: str, size: int) -> None:
+        import uuid
+
+        from tools.sam_uploads import object_created_event, upload_triggers
+
+        bucket_id = next(logical for logical, name in self.bucket_names.items() if name == bucket)
+        for trigger in upload_triggers(self._template):
+            if not trigger.matches(bucket_id, key):
+                continue
+            event = object_created_event(
+                bucket=bucket,
+                key=key,
+                size=size,
+                request_id=str(uuid.uuid4()),
+                time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            )
+            # asynchronous, as EventBridge invokes it: the upload's answer does not wait for the import
+            run = threading.Thread(
+                target=self._run, args=(trigger.function_id, event), name="s3-event", daemon=True
+            )
+            self.runs.append(run)
+            run.start()
+
+    def _run(self, function_id: str, event: dict[str, Any]) -> None:
+        import sys
+
+        try:
+            self._invoke(function_id, event)
+        except Exception as exc:  # the function's own failure; Lambda would retry, then the failure queue
+            print(f"local stack: {function_id} failed on an upload: {exc}", file=sys.stderr, flush=True)
+
+    def stop(self) -> None:
+        for run in self.runs:
+            run.join(timeout=30)
+        if self._server is not None:
+            self._server.stop()
+            self._server = None

@@ -24,6 +24,7 @@ from types import FrameType
 from tools.local_dynamodb import LocalDataError, LocalDynamoDB
 from tools.local_http import LocalFront, PortInUse
 from tools.local_lambda import FunctionStartError, Invocation, LocalFunctions, lambda_environment
+from tools.local_s3 import LocalS3
 from tools.sam_template import REPO_ROOT, SamTemplate, TemplateError, load_template, resolve_environment
 
 DEFAULT_PORT = 3000
@@ -52,6 +53,7 @@ class LocalStack:
         self.front: LocalFront | None = None
         self.dynamodb: LocalDynamoDB | None = None
         self.functions: LocalFunctions | None = None
+        self.s3: LocalS3 | None = None
         self._serving: threading.Thread | None = None
         self.started_in_seconds = 0.0
 
@@ -88,12 +90,19 @@ class LocalStack:
         )
         endpoint = self.dynamodb.start_server()
         table_names = {logical_id: logical_id for logical_id in template.tables}  # create_tables' own naming
+        # S3 (LinkedIn export uploads) is served on the front's own origin, so presigned URLs point there
+        self.s3 = LocalS3(template, invoke=self._invoke)
+        bucket_names = self.s3.start()
+        self.front.uploads = self.s3.front()
         environments = {
-            function_id: lambda_environment(
-                spec,
-                resolve_environment(spec, table_names, config.parameters),
-                dynamodb_endpoint_url=endpoint,
-            )
+            function_id: {
+                **lambda_environment(
+                    spec,
+                    resolve_environment(spec, {**table_names, **bucket_names}, config.parameters),
+                    dynamodb_endpoint_url=endpoint,
+                ),
+                "S3_ENDPOINT_URL": self.url,
+            }
             for function_id, spec in template.functions.items()
         }
         self.functions = LocalFunctions(
@@ -132,6 +141,8 @@ class LocalStack:
                 self.front.shutdown()
                 self._serving.join(timeout=10)
             self.front.server_close()
+        if self.s3 is not None:
+            self.s3.stop()  # waits for imports under way
         if self.functions is not None:
             self.functions.stop()
         if self.dynamodb is not None:
@@ -159,6 +170,8 @@ class LocalStack:
                 f"  API        {self.url}/v1/questionnaire  ({len(routes)} routes, "
                 f"{len(self.template.functions)} functions from template.yaml)",
                 f"  DynamoDB   {where}",
+                f"  S3         {self.url}/<bucket>: presigned uploads; the import runs on each upload "
+                "(not kept across restarts)",
                 "Press Ctrl-C to stop.",
             ]
         )

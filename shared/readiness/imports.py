@@ -33,7 +33,7 @@ from readiness.identity import IMPORT_ID_PATTERN, USER_ID_PATTERN, Credential, i
 from readiness.inputs import load_scoring_inputs
 from readiness.linkedin import ImportLimits, ImportReport, parse_export
 from readiness.owners import authenticate, check_owner, require_path_user
-from readiness.store.errors import StoreUnavailable, UploadMissing
+from readiness.store.errors import StoreError, StoreUnavailable, UploadMissing
 from readiness.store.records import (
     AssessmentRepository,
     ImportRecord,
@@ -223,7 +223,7 @@ class ImportService:
             raise
         except Exception as exc:  # never a crash loop: the import fails with a code, the upload goes
             _log.error("import failed", extra={"import_id": import_id, "error_type": type(exc).__qualname__})
-            self._uploads.delete(key)
+            self._discard(key)
             self._finish_failed(user_id, import_id, now, "internal_error")
             return RunOutcome("failed", import_id)
 
@@ -273,6 +273,13 @@ class ImportService:
         )
         self._finish(user_id, import_id, now, report, outcome=outcome)
         return RunOutcome("completed", import_id, events_stored=len(kept), report_status=report.status)
+
+    def _discard(self, key: str) -> None:
+        """Delete an upload when something else already went wrong (the lifecycle rule is the backstop)."""
+        try:
+            self._uploads.delete(key)
+        except StoreError as exc:
+            _log.warning("upload not deleted", extra={"error_type": type(exc).__qualname__})
 
     def _finish(
         self,
