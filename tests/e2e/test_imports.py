@@ -32,8 +32,13 @@ def _form(fields: dict[str, str], data: bytes) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
+def _answers(http: Http) -> dict[str, Any]:
+    document: dict[str, Any] = http.get("/v1/questionnaire").json
+    return submission(document)
+
+
 def _new_user(http: Http) -> dict[str, Any]:
-    created = http.post("/v1/assessments", submission())
+    created = http.post("/v1/assessments", _answers(http))
     assert created.status == 201
     body: dict[str, Any] = created.json
     return body
@@ -75,7 +80,7 @@ def test_an_uploaded_export_is_imported_and_the_next_assessment_shows_its_histor
     assert stored > 100
     assert not [secret for secret in export.secrets if secret in json.dumps(imported)]
 
-    scored = http.post("/v1/assessments", submission(), token=user["user_token"])
+    scored = http.post("/v1/assessments", _answers(http), token=user["user_token"])
 
     assert scored.status == 201
     result = scored.json
@@ -97,7 +102,7 @@ def test_a_hostile_archive_is_a_failed_import_that_stores_nothing(http: Http) ->
 
     assert imported["status"] == "failed"
     assert [error["code"] for error in imported["report"]["errors"]] == ["line_too_long"]
-    scored = http.post("/v1/assessments", submission(), token=user["user_token"]).json
+    scored = http.post("/v1/assessments", _answers(http), token=user["user_token"]).json
     assert scored["evidence"]["activities_counted"] == 0
 
 
@@ -129,7 +134,7 @@ def test_imported_history_survives_a_restart(own_stack: LocalStackProcess) -> No
     status = again.get(
         f"/v1/users/{user['user_id']}/imports/{imported['import_id']}", token=user["user_token"]
     ).json
-    scored = again.post("/v1/assessments", submission(), token=user["user_token"]).json
+    scored = again.post("/v1/assessments", _answers(again), token=user["user_token"]).json
 
     assert status["stored"] == imported["stored"]
     assert scored["evidence"]["activities_counted"] == imported["stored"]["events_stored"]
