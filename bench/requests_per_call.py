@@ -14,7 +14,9 @@ faithfully, so units are computed from item sizes the way DynamoDB bills them:
   all the items it reads, summed, whatever the projection.
 
 Targets (issue 3): a new assessment <= 4 requests and <= 6 WCU including idempotency; an idempotent
-replay 1 request; a get 1 GetItem; a history page 1 Query; no Scan anywhere. Exits 1 if one is missed.
+replay 1 request; a get 1 GetItem; a history page 1 Query; no Scan anywhere. Issue 5: pushing activity
+is 1 Query + 1 write, and stored activity is read in the same Query as the user item. Exits 1 if one
+is missed.
 """
 
 from __future__ import annotations
@@ -241,6 +243,7 @@ def main() -> int:
 
     from tools.http_api_event import event_for_request
     from tools.sam_template import create_tables, load_template, resolve_environment
+    from tools.sam_uploads import create_buckets
 
     template = load_template(REPO / "template.yaml")
     sample = json.loads((REPO / "events" / "create_assessment.json").read_text())
@@ -249,6 +252,11 @@ def main() -> int:
     with mock_aws():
         observer = boto3.client("dynamodb", region_name="us-east-1")
         tables = create_tables(observer, template, name_for=lambda logical: f"bench-{logical}")
+        buckets = create_buckets(
+            boto3.client("s3", region_name="us-east-1"),
+            template,
+            name_for=lambda logical: f"bench-{logical.lower()}",
+        )
         key_names = {
             tables[logical]: [k["AttributeName"] for k in kwargs["KeySchema"]]
             for logical, kwargs in template.tables.items()
@@ -275,7 +283,7 @@ def main() -> int:
             assert routed is not None
             function_id, event = routed
             spec = template.functions[function_id]
-            environment = resolve_environment(spec, tables, {"LogLevel": "ERROR"})
+            environment = resolve_environment(spec, {**tables, **buckets}, {"LogLevel": "ERROR"})
             if any(os.environ.get(k) != v for k, v in environment.items()):
                 os.environ.update(environment)
                 runtime.reset()
@@ -355,6 +363,55 @@ def main() -> int:
             }
             for i in range(5000)
         ]
+        pushed = {
+            "activities": [
+                {
+                    "type": "message_sent",
+                    "occurred_at": (NOW - timedelta(days=1 + i % 700)).isoformat(),
+                    "counterpart": f"person-{i % 300}",
+                    "id": f"crm-{i}",
+                }
+                for i in range(1000)
+            ]
+        }
+        measure(
+            "push 1,000 activities (POST .../activities)",
+            200,
+            "POST",
+            f"/v1/users/{created['user_id']}/activities",
+            headers=auth,
+            body=json.dumps(pushed),
+        )
+        measure(
+            "push the same 1,000 again (all duplicates)",
+            200,
+            "POST",
+            f"/v1/users/{created['user_id']}/activities",
+            headers=auth,
+            body=json.dumps(pushed),
+        )
+        measure(
+            "new assessment: returning user with 1,000 pushed",
+            201,
+            "POST",
+            "/v1/assessments",
+            headers=auth,
+            body=body,
+        )
+        started = measure(
+            "start an import (POST .../imports)",
+            201,
+            "POST",
+            f"/v1/users/{created['user_id']}/imports",
+            headers=auth,
+        )
+        measure(
+            "read an import (GET .../imports/{id})",
+            200,
+            "GET",
+            f"/v1/users/{created['user_id']}/imports/{started['import_id']}",
+            headers=auth,
+        )
         measure(
             "for scale: a new user's 5,000-activity submission",
             201,
@@ -415,6 +472,16 @@ def main() -> int:
             [c.operation for c in by_label["history page 1 (limit 20)"].calls] == ["Query"],
         ),
         ("history page 2: 1 Query", [c.operation for c in by_label["history page 2"].calls] == ["Query"]),
+        (
+            "push 1,000 activities: 1 Query + 1 write",
+            [c.operation for c in by_label["push 1,000 activities (POST .../activities)"].calls]
+            == ["Query", "PutItem"],
+        ),
+        (
+            "pushed activity is read with the user item: still 1 Query for a new assessment",
+            [c.operation for c in by_label["new assessment: returning user with 1,000 pushed"].calls]
+            == ["Query", "BatchWriteItem"],
+        ),
         ("no Scan anywhere", not any(c.operation == "Scan" for c in all_calls)),
     ]
     print("\ntargets:")

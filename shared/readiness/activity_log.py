@@ -28,11 +28,16 @@ def _digest(user_id: str, value: str) -> str:
     return base64.urlsafe_b64encode(raw[:12]).decode("ascii")
 
 
-def pseudonymise(events: Iterable[ActivityEvent], user_id: str) -> tuple[ActivityEvent, ...]:
-    """The events as the log keeps them: digests instead of counterparts and ids, times in UTC."""
+def pseudonymise(
+    events: Iterable[ActivityEvent], user_id: str, *, keep_ids: bool = True
+) -> tuple[ActivityEvent, ...]:
+    """The events as the log keeps them: digests instead of counterparts and ids, times in UTC.
+
+    ``keep_ids=False`` drops client ids instead (an import's rows are told apart by their content).
+    """
     return tuple(
         ActivityEvent.model_construct(
-            id=_digest(user_id, "id:" + event.id) if event.id is not None else None,
+            id=_digest(user_id, "id:" + event.id) if keep_ids and event.id is not None else None,
             type=event.type,
             occurred_at=event.occurred_at_utc(),
             counterpart=_digest(user_id, "cp:" + event.counterpart)

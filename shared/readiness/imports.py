@@ -20,12 +20,14 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from readiness.activity import ActivityEvent
 from readiness.activity_log import identity, pseudonymise
 from readiness.compaction import HistoryCompactor
 from readiness.errors import NotFound
@@ -241,38 +243,26 @@ class ImportService:
         except UploadMissing:
             self._finish_failed(user_id, import_id, now, "upload_missing")
             return RunOutcome("failed", import_id)
-        known = {identity(event) for event in stored.history}
-        compactor = HistoryCompactor(now=now)
-        duplicates = 0
         try:
-            with archive, parse_export(archive, salt=salt, now=now, limits=limits) as result:
-                for batch in result.batches(_EVENTS_PER_READ):
-                    # the import's own event ids are dropped: its rows are told apart by their content
-                    anonymous_ids = [event.model_copy(update={"id": None}) for event in batch]
-                    for event in pseudonymise(anonymous_ids, user_id):
-                        event_key = identity(event)
-                        if event_key in known:
-                            duplicates += 1
-                            continue
-                        known.add(event_key)
-                        compactor.add(event)
-                report = result.report
+            with archive:
+                history = derive_history(
+                    archive, user_id=user_id, salt=salt, now=now, stored=stored.history, limits=limits
+                )
         finally:
             self._uploads.delete(key)  # the archive is gone whatever happened to its events
+        report = history.report
         if not report.finished or report.status == "failed":
             self._finish(user_id, import_id, now, report, outcome=None)
             return RunOutcome("failed", import_id, report_status=report.status)
-        kept = compactor.events()
-        if kept:
-            self._assessments.add_activity(user_id, kept, source="import", now=now, import_id=import_id)
-        outcome = StoredOutcome(
-            events_derived=report.events_total,
-            duplicates=duplicates,
-            compacted=compactor.dropped,
-            events_stored=len(kept),
-        )
+        if history.events:
+            self._assessments.add_activity(
+                user_id, history.events, source="import", now=now, import_id=import_id
+            )
+        outcome = history.outcome
         self._finish(user_id, import_id, now, report, outcome=outcome)
-        return RunOutcome("completed", import_id, events_stored=len(kept), report_status=report.status)
+        return RunOutcome(
+            "completed", import_id, events_stored=outcome.events_stored, report_status=report.status
+        )
 
     def _discard(self, key: str) -> None:
         """Delete an upload when something else already went wrong (the lifecycle rule is the backstop)."""
@@ -304,6 +294,52 @@ class ImportService:
         self._imports.finish_import(
             user_id, import_id, state="failed", now=now, report=None, outcome=None, error=error
         )
+
+
+@dataclass(frozen=True)
+class DerivedHistory:
+    """What an import adds to a user's history: the events to store, the report, the counts."""
+
+    events: list[ActivityEvent]
+    report: ImportReport
+    outcome: StoredOutcome
+
+
+def derive_history(
+    archive: BinaryIO,
+    *,
+    user_id: str,
+    salt: bytes,
+    now: datetime,
+    stored: Iterable[ActivityEvent] = (),
+    limits: ImportLimits | None = None,
+) -> DerivedHistory:
+    """Parse an export and keep what is new and worth keeping (pure: no AWS; the import function's work).
+
+    Events are pseudonymised like every stored event, without the export's own event ids (rows are told
+    apart by their content), deduplicated against ``stored`` and within the export, and compacted.
+    """
+    known = {identity(event) for event in stored}
+    compactor = HistoryCompactor(now=now)
+    duplicates = 0
+    with parse_export(archive, salt=salt, now=now, limits=limits) as result:
+        for batch in result.batches(_EVENTS_PER_READ):
+            for event in pseudonymise(batch, user_id, keep_ids=False):
+                event_key = identity(event)
+                if event_key in known:
+                    duplicates += 1
+                    continue
+                known.add(event_key)
+                compactor.add(event)
+        report = result.report
+    kept = compactor.events()
+    outcome = StoredOutcome(
+        events_derived=report.events_total,
+        duplicates=duplicates,
+        compacted=compactor.dropped,
+        events_stored=len(kept),
+    )
+    return DerivedHistory(events=kept, report=report, outcome=outcome)
 
 
 def _view(record: ImportRecord, now: datetime) -> ImportView:
