@@ -87,6 +87,15 @@ export function listAssessments(userId, token, { limit = 50, cursor = null } = {
   return request("GET", `/v1/users/${encodeURIComponent(userId)}/assessments?${query}`, { token });
 }
 
+/** Start a LinkedIn export import: the import and its upload form ({url, fields, max_bytes, expires_at}). */
+export function startImport(userId, token) {
+  return request("POST", `/v1/users/${encodeURIComponent(userId)}/imports`, { token });
+}
+
+export function getImport(userId, importId, token) {
+  return request("GET", `/v1/users/${encodeURIComponent(userId)}/imports/${encodeURIComponent(importId)}`, { token });
+}
+
 const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
 
 /**

@@ -2,6 +2,7 @@
 // submits them and shows the report; a returning visitor also sees their trend.
 
 import { ActivityForm } from "./activity.js";
+import { renderLinkedInImport } from "./linkedin.js";
 import { ApiError, getAssessment, getQuestionnaire, listAssessments, newIdempotencyKey, submitAssessment } from "./api.js";
 import { announce, focusOn, h, replaceChildren } from "./dom.js";
 import { clearFieldErrors, hideErrorSummary, renderErrorSummary, showFieldErrors, unregisterFields } from "./errors.js";
@@ -21,6 +22,7 @@ const el = {
   questions: document.getElementById("questions"),
   activityDetails: document.getElementById("activity-details"),
   activity: document.getElementById("activity"),
+  linkedin: document.getElementById("linkedin"),
   summary: document.getElementById("error-summary"),
   submit: document.getElementById("submit"),
   report: document.getElementById("report"),
@@ -46,6 +48,7 @@ const state = {
 // ---------------------------------------------------------------- identity bar and "forget me"
 
 function renderIdentityBar() {
+  renderLinkedInImport(el.linkedin, state.identity); // the import needs the user's key
   if (!state.identity) {
     el.identityBar.replaceChildren();
     return;
