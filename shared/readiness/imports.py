@@ -220,7 +220,8 @@ class ImportService:
         try:
             return self._import(user_id, import_id, key, now=now, limits=limits or ImportLimits())
         except StoreUnavailable:
-            # throttled or unreachable: the upload stays, the import waits for the function's retry
+            # throttled or unreachable: the upload stays (the lifecycle rule removes it within a day if
+            # no retry comes) and the import waits for the function's retry
             self._imports.release_import(user_id, import_id, now=now)
             raise
         except Exception as exc:  # never a crash loop: the import fails with a code, the upload goes
@@ -243,21 +244,22 @@ class ImportService:
         except UploadMissing:
             self._finish_failed(user_id, import_id, now, "upload_missing")
             return RunOutcome("failed", import_id)
-        try:
-            with archive:
-                history = derive_history(
-                    archive, user_id=user_id, salt=salt, now=now, stored=stored.history, limits=limits
-                )
-        finally:
-            self._uploads.delete(key)  # the archive is gone whatever happened to its events
+        with archive:
+            history = derive_history(
+                archive, user_id=user_id, salt=salt, now=now, stored=stored.history, limits=limits
+            )
         report = history.report
         if not report.finished or report.status == "failed":
+            self._uploads.delete(key)
             self._finish(user_id, import_id, now, report, outcome=None)
             return RunOutcome("failed", import_id, report_status=report.status)
         if history.events:
             self._assessments.add_activity(
                 user_id, history.events, source="import", now=now, import_id=import_id
             )
+        # Deleted once its events are stored: a retry after throttling here finds the upload again, and
+        # what the first attempt stored counts as duplicates. Nothing is left once the import is recorded.
+        self._uploads.delete(key)
         outcome = history.outcome
         self._finish(user_id, import_id, now, report, outcome=outcome)
         return RunOutcome(

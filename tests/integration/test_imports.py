@@ -359,3 +359,36 @@ def test_the_import_function_answers_its_sample_event(api: ApiClient) -> None:
         "result": "ignored",
         "import_id": "i_01k42d7620bhqj2c1e8tfcvrwp",
     }
+
+
+def test_a_throttled_store_leaves_the_upload_for_the_retry_which_imports_it_once(
+    api: ApiClient, clock: Clock, dynamodb: Any, tables: dict[str, str], buckets: dict[str, str]
+) -> None:
+    from botocore.exceptions import ConnectTimeoutError
+    from readiness.store import StoreUnavailable
+
+    user_id, token = _user(api)
+    started = _start(api, user_id, token)
+    bucket, key = _upload(started["upload"], build_export(ExportOptions(variant="complete")).data, clock)
+    throttled = {"on": True}
+
+    def throttle(request: Any, **_: Any) -> None:
+        # raised, not answered: moto would still apply a write whose answer a hook replaced
+        if throttled["on"] and b"USER#ACTIVITY#" in request.body:  # not the salt, not the import item
+            raise ConnectTimeoutError(endpoint_url=request.url)
+
+    api.on_dynamodb("before-send.dynamodb.PutItem", throttle)
+
+    with pytest.raises(StoreUnavailable):  # Lambda retries the event (then the failure queue)
+        _notify(api, bucket, key)
+
+    assert _objects(buckets["UploadsBucket"]) == [key]
+    path = f"{_imports(user_id)}/{started['import_id']}"
+    assert api.get(path, token=token).body["status"] == "awaiting_upload"
+    assert _activity_items(dynamodb, tables, user_id) == []
+
+    throttled["on"] = False
+    assert _notify(api, bucket, key)["result"] == "completed"
+    assert api.get(path, token=token).body["status"] == "completed"
+    assert _objects(buckets["UploadsBucket"]) == []
+    assert len(_activity_items(dynamodb, tables, user_id)) == 1
