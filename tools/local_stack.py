@@ -7,6 +7,10 @@ survives restarts under --data-dir, one warm worker process per function, and an
 speaks API Gateway's payload v2 to the functions and serves the web form at /.
 
     python -m tools.local_stack [--port 3000] [--fresh] [--data-dir .local]
+    python -m tools.local_stack reassess [--data-dir .local]     # one dispatch now (make reassess)
+
+Scheduled re-assessment runs too (tools.local_messaging): the template's queue and bus in process,
+the worker fed by a poller, the dispatcher on a timer (every minute; --reassess-every, --no-reassess).
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from types import FrameType
 from tools.local_dynamodb import LocalDataError, LocalDynamoDB
 from tools.local_http import LocalFront, PortInUse
 from tools.local_lambda import FunctionStartError, Invocation, LocalFunctions, lambda_environment
+from tools.local_messaging import LocalMessaging
 from tools.local_s3 import LocalS3
+from tools.sam_messaging import schedule_triggers
 from tools.sam_template import REPO_ROOT, SamTemplate, TemplateError, load_template, resolve_environment
 
 DEFAULT_PORT = 3000
@@ -42,6 +48,8 @@ class StackConfig:
     workers: int = 1
     parameters: dict[str, str] = field(default_factory=dict)
     access_log: bool = True
+    # seconds between dispatches of scheduled re-assessment; None: the template's schedule; 0: off
+    reassess_every: float | None = None
 
 
 class LocalStack:
@@ -54,6 +62,7 @@ class LocalStack:
         self.dynamodb: LocalDynamoDB | None = None
         self.functions: LocalFunctions | None = None
         self.s3: LocalS3 | None = None
+        self.messaging: LocalMessaging | None = None
         self._serving: threading.Thread | None = None
         self.started_in_seconds = 0.0
 
@@ -94,14 +103,19 @@ class LocalStack:
         self.s3 = LocalS3(template, invoke=self._invoke)
         bucket_names = self.s3.start()
         self.front.uploads = self.s3.front()
+        # SQS and EventBridge (scheduled re-assessment): in process, on a moto server of their own
+        self.messaging = LocalMessaging(template, say=_say)
+        self.messaging.start_server()
+        refs = {**table_names, **bucket_names, **self.messaging.refs}
         environments = {
             function_id: {
                 **lambda_environment(
                     spec,
-                    resolve_environment(spec, {**table_names, **bucket_names}, config.parameters),
+                    resolve_environment(spec, refs, config.parameters),
                     dynamodb_endpoint_url=endpoint,
                 ),
                 "S3_ENDPOINT_URL": self.url,
+                **self.messaging.environment(),
             }
             for function_id, spec in template.functions.items()
         }
@@ -128,11 +142,24 @@ class LocalStack:
             raise failure[0]
         if created != table_names:
             raise TemplateError(f"tables were named {created}, expected {table_names}")
+        self.messaging.start_triggers(
+            lambda function_id, event: self._invoke(function_id, event).result,
+            every_seconds=self.reassess_every_seconds,
+        )
         self._serving = threading.Thread(
             target=self.front.serve_forever, kwargs={"poll_interval": 0.1}, name="front"
         )
         self._serving.start()
         self.started_in_seconds = time.perf_counter() - started
+
+    @property
+    def reassess_every_seconds(self) -> float | None:
+        """Seconds between scheduled dispatches (the template's rate unless told), None when off."""
+        if self.config.reassess_every is not None:
+            return self.config.reassess_every or None
+        assert self.template is not None
+        rates = [schedule.every_seconds for schedule in schedule_triggers(self.template)]
+        return float(min(rates)) if rates else None
 
     def stop(self) -> None:
         """Stop taking requests, then stop the functions, then save the data and stop DynamoDB."""
@@ -141,12 +168,19 @@ class LocalStack:
                 self.front.shutdown()
                 self._serving.join(timeout=10)
             self.front.server_close()
+        if self.messaging is not None:
+            self.messaging.stop()  # no more dispatches or deliveries to functions that are going away
         if self.s3 is not None:
             self.s3.stop()  # waits for imports under way
         if self.functions is not None:
             self.functions.stop()
         if self.dynamodb is not None:
             self.dynamodb.stop()
+
+    def _reassess_line(self) -> str:
+        every = self.reassess_every_seconds
+        when = f"a dispatch every {every:g} s" if every else "no timer (--no-reassess)"
+        return f"{when}; `make reassess` dispatches now; queue and event bus in process (lost on stop)"
 
     def banner(self) -> str:
         assert self.template is not None
@@ -172,9 +206,14 @@ class LocalStack:
                 f"  DynamoDB   {where}",
                 f"  S3         {self.url}/<bucket>: presigned uploads; the import runs on each upload "
                 "(not kept across restarts)",
+                f"  Re-assess  {self._reassess_line()}",
                 "Press Ctrl-C to stop.",
             ]
         )
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 def _shown(path: Path) -> str:
@@ -230,6 +269,13 @@ def parse_args(argv: list[str] | None) -> StackConfig:
         "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="the functions' LogLevel parameter"
     )
     parser.add_argument("--quiet", action="store_true", help="no access log line per request")
+    parser.add_argument(
+        "--reassess-every",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between re-assessment dispatches (default: the template's schedule, a minute)",
+    )
+    parser.add_argument("--no-reassess", action="store_true", help="no scheduled re-assessment timer")
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be from 0 to 65535, not {args.port}")
@@ -243,10 +289,16 @@ def parse_args(argv: list[str] | None) -> StackConfig:
         workers=args.workers,
         parameters={"LogLevel": args.log_level} if args.log_level else {},
         access_log=not args.quiet,
+        reassess_every=0 if args.no_reassess else args.reassess_every,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["reassess"]:
+        from tools.local_reassess import main as reassess
+
+        return reassess(argv[1:])
     config = parse_args(argv)
     _isolate_from_aws()
     stop = threading.Event()
@@ -269,6 +321,15 @@ def main(argv: list[str] | None = None) -> int:
         stack.stop()
         return 1
     print(stack.banner(), flush=True)
+    if stack.messaging is not None and hasattr(signal, "SIGUSR1"):
+        # `make reassess` while the stack runs: a dispatch now, reported on this console
+        messaging = stack.messaging
+        signal.signal(
+            signal.SIGUSR1,
+            lambda signum, frame: threading.Thread(
+                target=messaging.dispatch, kwargs={"announce": True}, name="reassess-now"
+            ).start(),
+        )
     while not stop.wait(0.5):
         pass
     print("Stopping…", flush=True)

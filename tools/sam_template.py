@@ -364,3 +364,9 @@ def create_tables(
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": template.time_to_live[logical_id]},
             )
     return names
+
+
+def resolve_value(value: Any, refs: Mapping[str, str], parameters: Mapping[str, str]) -> str:
+    """A property value as CloudFormation resolves it, off AWS: ``refs`` maps logical ids to what
+    ``!Ref`` returns (a table's name, a queue's URL, a bus's name); parameters and pseudo parameters too."""
+    return _resolve_value(value, refs, parameters)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.infra.conftest import REPO, resources_of_type
-from tools.sam_template import SamTemplate, read_yaml
+from tools.sam_template import SamTemplate, load_template, read_yaml
 
 EXPECTED_ACTIONS = {
     "GetQuestionnaireFunction": set(),
@@ -58,7 +58,26 @@ EXPECTED_ACTIONS = {
         ("ReadinessTable", "dynamodb:Query"),
         ("ReadinessTable", "dynamodb:DeleteItem"),
     },
+    "DispatchReassessmentsFunction": {
+        ("ReadinessTable/index/DueIndex", "dynamodb:Query"),
+        ("ReadinessTable", "dynamodb:UpdateItem"),
+        ("ReassessmentQueue", "sqs:SendMessage"),
+    },
+    "ReassessUsersFunction": {
+        ("ReadinessTable", "dynamodb:GetItem"),
+        ("ReadinessTable", "dynamodb:Query"),
+        ("ReadinessTable", "dynamodb:PutItem"),
+        ("ReadinessTable", "dynamodb:UpdateItem"),
+        ("ReassessmentQueue", "sqs:ReceiveMessage"),
+        ("ReassessmentQueue", "sqs:DeleteMessage"),
+        ("ReassessmentQueue", "sqs:ChangeMessageVisibility"),
+        ("ReassessmentQueue", "sqs:GetQueueAttributes"),
+        ("ReadinessEventBus", "events:PutEvents"),
+    },
 }
+
+
+FUNCTIONS_BEHIND_THE_API = {route.function_id for route in load_template(REPO / "template.yaml").routes}
 
 
 def test_cfn_lint_passes() -> None:
@@ -75,8 +94,13 @@ def test_the_sam_transform_succeeds(cloudformation: dict[str, Any]) -> None:
     assert set(functions) == set(EXPECTED_ACTIONS)
     assert resources_of_type(cloudformation, "AWS::ApiGatewayV2::Api")
     assert resources_of_type(cloudformation, "AWS::Lambda::LayerVersion")
-    # every route's function may be invoked by the API
-    assert len(resources_of_type(cloudformation, "AWS::Lambda::Permission")) == len(EXPECTED_ACTIONS)
+    # every route's function may be invoked by the API (the re-assessment functions are not routes)
+    permissions = resources_of_type(cloudformation, "AWS::Lambda::Permission")
+    by_api = [p for p in permissions.values() if p["Properties"]["Principal"] == "apigateway.amazonaws.com"]
+    assert len(by_api) == len(FUNCTIONS_BEHIND_THE_API)
+    # and the import function by EventBridge (S3 "Object Created" in the uploads bucket)
+    by_events = [p for p in permissions.values() if p["Properties"]["Principal"] == "events.amazonaws.com"]
+    assert [p["Properties"]["FunctionName"] for p in by_events] == [{"Ref": "ImportLinkedinFunction"}]
 
 
 def test_the_http_api_routes_every_path_to_its_function(
@@ -116,7 +140,7 @@ def test_functions_run_python_313_on_arm64_with_tracing_and_the_layer(cloudforma
 
 
 def _resource_name(resource: Any) -> str:
-    """``!GetAtt Table.Arn`` -> Table; ``!Sub "${Bucket.Arn}/uploads/*"`` -> Bucket/uploads/*."""
+    """``!GetAtt Table.Arn`` -> Table; ``!Sub "${Table.Arn}/index/DueIndex"`` -> Table/index/DueIndex."""
     if "Fn::GetAtt" in resource:
         return str(resource["Fn::GetAtt"][0])
     return str(resource["Fn::Sub"]).replace(".Arn}", "").replace("${", "")

@@ -26,7 +26,8 @@ EXPECTED_STATUS = {
     "create_import": 401,
     "get_import": 401,
 }
-BACKGROUND_EVENTS = {"import_linkedin"}  # not behind the API: S3's EventBridge event
+# not behind the API: S3's EventBridge event; EventBridge Scheduler's input and an SQS event (re-assessment)
+BACKGROUND_EVENTS = {"import_linkedin", "dispatch_reassessments", "reassess_users"}
 
 
 def test_there_is_one_event_per_function(template: SamTemplate) -> None:

@@ -141,11 +141,11 @@ class DynamoDBScheduleRepository:
         assessment_id: str | None,
         now: datetime,
     ) -> bool:
+        # updated_at stays: it says when the user last changed the schedule
         assignments = [
             "next_due_at = :next",
             "due_period = :next_period",
             "DUE_SK = :due_key",
-            "updated_at = :now",
             "last_reassessed_at = :now",
         ]
         values: dict[str, Any] = {
