@@ -199,11 +199,16 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
         return len(items)
 
     def migrate(self, latest: StoredAssessment, activity: Sequence[ActivityEvent], *, now: datetime) -> None:
-        self._batch_write(
-            [
-                _user_item(latest),
-                *self._activity_items(latest.user_id, activity, source="migrated", now=now, import_id=None),
-            ]
+        # Once per user, all or nothing, and with no permission beyond PutItem: whatever function loads
+        # a user first (a submission, a push, an import, a scheduled re-assessment) can move them over.
+        # A log holds at most 5,000 events: one activity item, well within a transaction's 4 MB.
+        items = [
+            _user_item(latest),
+            *self._activity_items(latest.user_id, activity, source="migrated", now=now, import_id=None),
+        ]
+        self._call(
+            "transact_write_items",
+            TransactItems=[{"Put": {"TableName": self._table, "Item": item}} for item in items],
         )
 
     def _activity_items(
