@@ -149,10 +149,19 @@ class ReassessmentSimulation:
         self._hooks.append(("events", event_name, faulting(handler)))
         self._clients_hooked.clear()
 
+    def on_sqs(self, event_name: str, handler: Callable[..., Any]) -> None:
+        """A botocore hook on the dispatcher's SQS client (``before-send.sqs.SendMessageBatch``)."""
+        self._hooks.append(("sqs", event_name, faulting(handler)))
+        self._clients_hooked.clear()
+
     def _install_hooks(self) -> None:
         from readiness.reassessment import runtime
 
-        clients = {"dynamodb": runtime.dynamodb_client(), "events": runtime.events_client()}
+        clients = {
+            "dynamodb": runtime.dynamodb_client(),
+            "events": runtime.events_client(),
+            "sqs": runtime.sqs_client(),
+        }
         if all(id(client) in self._clients_hooked for client in clients.values()):
             return
         for service, event_name, handler in self._hooks:

@@ -30,7 +30,9 @@ def reassess_record(record: SQSRecord) -> None:
     """One message; an exception marks only this record failed (SQS redelivers it, then the DLQ)."""
     try:
         message = ReassessmentMessage.from_json(record.body)
-        outcome = runtime.reassessment_service().reassess(message, now=clock.now())
+        outcome = runtime.reassessment_service().reassess(
+            message, now=clock.now(), delivery=int(record.attributes.approximate_receive_count)
+        )
     except Exception as exc:
         metrics.add_metric(name="ReassessmentFailed", unit=MetricUnit.Count, value=1)
         logger.warning(

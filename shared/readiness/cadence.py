@@ -59,17 +59,6 @@ def rescheduled_due(
     return max(started + timedelta(days=new_cadence_days), _utc(now))
 
 
-def dispatch_lease(dispatches: int, base_seconds: int, cap_seconds: int = 24 * 3600) -> timedelta:
-    """How long a dispatched user stays out of the due index: ``base`` at first, doubling per repeat.
-
-    A user whose re-assessment keeps failing (its messages end in the dead-letter queue) comes back
-    due after each lease, ever less often, instead of poisoning the queue on every dispatch.
-    """
-    if dispatches < 1:
-        raise ValueError("dispatches counts this dispatch too: at least 1")
-    return timedelta(seconds=min(base_seconds * 2 ** min(dispatches - 1, 16), max(base_seconds, cap_seconds)))
-
-
 def due_period(due_at: datetime) -> str:
     """An id for one due period of one user: the worker stores at most one assessment per period."""
     return _utc(due_at).strftime("%Y%m%dT%H%M%SZ")

@@ -31,7 +31,6 @@ ENVIRONMENT_NAMES: dict[str, tuple[str, ...]] = {
     "sqs_endpoint_url": ("SQS_ENDPOINT_URL",),
     "events_endpoint_url": ("EVENTS_ENDPOINT_URL",),
     "dispatch_time_budget_seconds": ("DISPATCH_TIME_BUDGET_SECONDS",),
-    "dispatch_lease_seconds": ("DISPATCH_LEASE_SECONDS",),
 }
 
 
@@ -66,8 +65,6 @@ class Settings(BaseModel):
     events_endpoint_url: str | None = Field(default=None, pattern=r"^https?://")
     # A dispatch stops sending after this long, so that one run ends before the next one starts.
     dispatch_time_budget_seconds: int = Field(default=45, ge=1, le=840)
-    # How long a dispatched user stays out of the due index while the worker re-assesses them.
-    dispatch_lease_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

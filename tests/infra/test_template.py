@@ -67,7 +67,7 @@ EXPECTED_ACTIONS = {
         ("ReadinessTable", "dynamodb:GetItem"),
         ("ReadinessTable", "dynamodb:Query"),
         ("ReadinessTable", "dynamodb:PutItem"),
-        ("ReadinessTable", "dynamodb:UpdateItem"),
+        ("ReadinessTable", "dynamodb:BatchWriteItem"),
         ("ReassessmentQueue", "sqs:ReceiveMessage"),
         ("ReassessmentQueue", "sqs:DeleteMessage"),
         ("ReassessmentQueue", "sqs:ChangeMessageVisibility"),

@@ -20,6 +20,8 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from readiness.cadence import CHANGE_THRESHOLD, due_period, next_due
 from readiness.reassessment.dispatch import DispatchIncomplete
+from readiness.reassessment.messages import ReassessmentMessage
+from readiness.reassessment.worker import scheduled_assessment_id
 
 from tests.integration.conftest import EVENTS
 from tools.reassessment_sim import ReassessmentSimulation, SeededUser
@@ -61,17 +63,24 @@ def _schedules(sim: ReassessmentSimulation) -> dict[str, dict[str, Any]]:
 
 
 def _assert_reassessed_once(sim: ReassessmentSimulation, due: list[SeededUser], now: datetime = NOW) -> None:
+    """Each due user has exactly one scheduled assessment, for the period that fell due, and their
+    schedule has moved on to the next period (``now``: when it was dispatched)."""
+    bodies = sim.scheduled_bodies()
     scheduled = sim.scheduled_assessments()
     assert set(scheduled) == {user.user_id for user in due}
     assert Counter(len(ids) for ids in scheduled.values()) == {1: len(due)}
     schedules = _schedules(sim)
     for user in due:
         schedule = schedules[user.user_id]
-        assert datetime.fromisoformat(schedule["next_due_at"]["S"]) == next_due(
-            user.due_at, user.cadence_days, now
+        following = next_due(user.due_at, user.cadence_days, now)
+        assert datetime.fromisoformat(schedule["next_due_at"]["S"]) == following
+        assert datetime.fromisoformat(schedule["last_due_at"]["S"]) == user.due_at
+        (assessment_id,) = scheduled[user.user_id]
+        message = ReassessmentMessage(
+            user_id=user.user_id, due_at=user.due_at, cadence_days=user.cadence_days
         )
-        assert schedule["last_assessment_id"]["S"] == scheduled[user.user_id][0]
-        assert "dispatches" not in schedule  # the lease count starts again next period
+        assert assessment_id == scheduled_assessment_id(message)
+        assert bodies[assessment_id]["previous"] is not None
 
 
 def _assert_untouched(sim: ReassessmentSimulation, users: list[SeededUser]) -> None:
@@ -80,8 +89,7 @@ def _assert_untouched(sim: ReassessmentSimulation, users: list[SeededUser]) -> N
     for user in users:
         assert user.user_id not in scheduled
         assert datetime.fromisoformat(schedules[user.user_id]["next_due_at"]["S"]) == user.due_at
-        assert "last_reassessed_at" not in schedules[user.user_id]
-        assert "dispatches" not in schedules[user.user_id]
+        assert "last_due_at" not in schedules[user.user_id]
 
 
 def test_the_sample_events_are_what_the_schedule_and_the_queue_send(sim: ReassessmentSimulation) -> None:
@@ -104,10 +112,11 @@ def test_ten_thousand_due_users_are_each_reassessed_exactly_once_and_no_one_else
         "queued": 10_000,
         "skipped": 0,
         "unsent": 0,
+        "lost": 0,
         "failed_shards": [],
         "stopped_early": False,
     }
-    assert sim.dispatch()["queued"] == 0  # the next minute's dispatch finds them leased
+    assert sim.dispatch()["listed"] == 0  # the next minute's dispatch: every period claimed already
     drained = sim.drain()
 
     assert (drained.received, drained.failed) == (10_000, 0)
@@ -115,7 +124,6 @@ def test_ten_thousand_due_users_are_each_reassessed_exactly_once_and_no_one_else
     _assert_untouched(sim, not_yet)
     assert sim.queued() == 0
     assert sim.dead_letters() == []
-    assert sim.dispatch()["listed"] == 0  # next due in a month
     # every change worth telling (a band move or CHANGE_THRESHOLD points) was published once
     changed = {
         assessment_id
@@ -130,9 +138,16 @@ def test_ten_thousand_due_users_are_each_reassessed_exactly_once_and_no_one_else
 def test_a_duplicated_message_and_a_repeated_dispatch_create_nothing_extra(
     sim: ReassessmentSimulation,
 ) -> None:
+    from readiness.store.schedule_table import DynamoDBScheduleRepository
+
     due = sim.seed_users(30, now=NOW, answered_days_ago=300)
+    schedules = DynamoDBScheduleRepository(sim.dynamodb, sim.tables["ReadinessTable"])
+    listed_before = [entry for shard in range(16) for entry in schedules.due(shard, NOW)]
     assert sim.dispatch()["queued"] == 30
-    # every message delivered twice (SQS is at-least-once)
+    # a dispatcher that listed the same entries (a second run, or a stale index) cannot claim them again
+    assert [schedules.claim(entry, NOW + timedelta(days=30)) for entry in listed_before] == [False] * 30
+    assert sim.dispatch()["queued"] == 0
+    # and every message delivered twice (SQS is at-least-once)
     url = sim.queue_urls[sim.trigger.queue_id]
     received = []
     while batch := sim.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages"):
@@ -149,19 +164,15 @@ def test_a_duplicated_message_and_a_repeated_dispatch_create_nothing_extra(
                 for i, m in enumerate(chunk)
             ],
         )
-    # and a dispatch that runs again after the leases ran out, before the worker got to anyone
-    later = NOW + timedelta(hours=2)
-    sim.set_clock(later)
-    assert sim.dispatch()["queued"] == 30
-    assert sim.queued() == 90
+    assert sim.queued() == 60
 
     drained = sim.drain()
 
-    assert (drained.received, drained.failed) == (90, 0)
-    _assert_reassessed_once(sim, due, later)
+    assert (drained.received, drained.failed) == (60, 0)
+    _assert_reassessed_once(sim, due)
     events = sim.published()
+    assert events
     assert len(events) == len({event["detail"]["assessment_id"] for event in events})  # none twice
-    assert sim.dispatch()["queued"] == 0
 
 
 def test_with_five_percent_of_dynamodb_calls_throttled_everything_completes_and_nothing_is_lost(
@@ -188,17 +199,19 @@ def test_with_five_percent_of_dynamodb_calls_throttled_everything_completes_and_
     sim.on_dynamodb("before-send.dynamodb", throttle)
 
     # EventBridge Scheduler retries a failed dispatch, and the next minute's dispatch runs anyway
+    reports = []
     for _ in range(10):
         try:
-            sim.dispatch()
+            reports.append(sim.dispatch())
         except DispatchIncomplete:
             continue
-        if sim.dispatch()["listed"] == 0:
+        if reports[-1]["listed"] == 0:
             break
     drained = sim.drain()
 
     assert sum(throttled.values()) >= 40
     assert set(throttled) >= {"Query", "UpdateItem", "TransactWriteItems"}
+    assert reports[-1]["listed"] == 0
     assert drained.failed == drained.received - len(due)  # a failed record was retried until it passed
     _assert_reassessed_once(sim, due)
     _assert_untouched(sim, not_yet)
@@ -289,7 +302,7 @@ def test_readiness_changed_goes_to_the_bus_with_scores_and_bands_and_no_answers(
     assert len(events) <= len(due)
 
 
-def test_a_failed_publish_is_retried_from_the_stored_assessment_before_the_schedule_moves_on(
+def test_a_failed_publish_is_retried_from_the_stored_assessment(
     sim: ReassessmentSimulation,
 ) -> None:
     due = sim.seed_users(20, now=NOW, answered_days_ago=400)
@@ -318,40 +331,73 @@ def test_a_failed_publish_is_retried_from_the_stored_assessment_before_the_sched
     assert sorted(e["detail"]["assessment_id"] for e in events) == sorted(changed)
 
 
-def test_a_user_who_opted_out_or_submitted_since_is_not_reassessed_again(sim: ReassessmentSimulation) -> None:
+def test_a_user_who_submitted_since_the_period_fell_due_is_not_reassessed_again(
+    sim: ReassessmentSimulation,
+) -> None:
     from readiness.store.schedule_table import DynamoDBScheduleRepository
 
     stays, leaves, submits = sim.seed_users(3, now=NOW)
     sim.dispatch()
     schedules = DynamoDBScheduleRepository(sim.dynamodb, sim.tables["ReadinessTable"])
-    schedules.delete(leaves.user_id)  # opted out after the dispatch: its message is already queued
+    schedules.delete(leaves.user_id)  # opted out after the dispatch: the message is queued already
     sim.submit_again(submits, at=NOW - timedelta(seconds=1))  # after the period fell due
 
     sim.drain()
 
-    scheduled = sim.scheduled_assessments()
-    assert set(scheduled) == {stays.user_id, leaves.user_id}  # an opt-out stops what is not queued yet
-    assert schedules.get(leaves.user_id) is None  # and is not undone
-    after_submission = schedules.get(submits.user_id)
-    assert after_submission is not None
-    assert after_submission.next_due_at == next_due(submits.due_at, 30, NOW)
-    assert after_submission.last_assessment_id is None
+    assert set(sim.scheduled_assessments()) == {stays.user_id, leaves.user_id}
+    assert schedules.get(leaves.user_id) is None  # the opt-out stands: nothing more is dispatched
+    assert sim.dispatch()["listed"] == 0
 
 
-def test_a_period_id_names_one_period_and_a_lease_hides_a_dispatched_user(
+def test_a_dispatch_claims_the_period_and_a_message_the_queue_refused_is_due_again(
     sim: ReassessmentSimulation,
 ) -> None:
     (user,) = sim.seed_users(1, now=NOW)
+    refusals = {"left": 3}  # every attempt botocore makes
+
+    def refuse(request: Any, **_: Any) -> AWSResponse | None:
+        if refusals["left"]:
+            refusals["left"] -= 1
+            return _error("ServiceUnavailable", 503)
+        return None
+
+    sim.on_sqs("before-send.sqs.SendMessageBatch", refuse)
+    with pytest.raises(DispatchIncomplete):
+        sim.dispatch()
+    (schedule,) = _schedules(sim).values()
+    assert datetime.fromisoformat(schedule["next_due_at"]["S"]) == user.due_at  # the claim was undone
+    assert sim.queued() == 0
+
+    assert sim.dispatch()["queued"] == 1  # the next minute
+    (schedule,) = _schedules(sim).values()
+    following = next_due(user.due_at, 30, NOW)
+    assert schedule["due_period"]["S"] == due_period(following) != due_period(user.due_at)
+    assert schedule["DUE_SK"]["S"] == f"{following.strftime('%Y-%m-%dT%H:%M:%SZ')}#{user.user_id}"
+    sim.drain()
+    _assert_reassessed_once(sim, [user])
+
+
+def test_a_message_redriven_from_the_dead_letter_queue_after_a_fix_stores_its_period_once(
+    sim: ReassessmentSimulation,
+) -> None:
+    due = sim.seed_users(5, now=NOW)
+    broken = due[2].user_id
+    fixed = {"yet": False}
+
+    def outage(request: Any, **_: Any) -> AWSResponse | None:
+        if fixed["yet"] or broken not in request.body.decode():
+            return None
+        return _error("ValidationException")
+
+    sim.on_dynamodb("before-send.dynamodb.TransactWriteItems", outage)
     sim.dispatch()
-    (entry,) = _schedules(sim).values()
-    assert entry["due_period"]["S"] == due_period(user.due_at)
-    assert entry["dispatches"]["N"] == "1"
-    assert entry["DUE_SK"]["S"].startswith((NOW + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
-    sim.set_clock(NOW + timedelta(minutes=59))
-    assert sim.dispatch()["listed"] == 0
-    sim.set_clock(NOW + timedelta(hours=1, minutes=1))  # the message went to the DLQ: the user is due again
-    sim.sqs.purge_queue(QueueUrl=sim.queue_urls[sim.trigger.queue_id])
-    assert sim.dispatch()["queued"] == 1
-    (entry,) = _schedules(sim).values()
-    assert entry["dispatches"]["N"] == "2"  # and stays out twice as long
-    assert entry["DUE_SK"]["S"].startswith((NOW + timedelta(hours=3, minutes=1)).strftime("%Y-%m-%dT%H:%M"))
+    sim.drain()
+    assert set(sim.scheduled_assessments()) == {u.user_id for u in due} - {broken}
+    (dead,) = sim.dead_letters()
+
+    fixed["yet"] = True
+    # the redrive (docs/operations.md): the DLQ's messages back to the queue, as StartMessageMoveTask does
+    sim.sqs.send_message(QueueUrl=sim.queue_urls[sim.trigger.queue_id], MessageBody=dead["Body"])
+    sim.drain()
+
+    _assert_reassessed_once(sim, due)

@@ -43,7 +43,7 @@ def test_opting_in_shows_the_next_due_time_and_puts_the_user_in_the_due_index(
     assert created.body["user_id"] == user_id
     assert created.body["cadence_days"] == 30
     assert datetime.fromisoformat(created.body["next_due_at"]) == set_at + timedelta(days=30)
-    assert created.body["last_reassessed_at"] is None
+    assert created.body["last_due_at"] is None
     assert created.headers["Cache-Control"] == "no-store"
     shown = api.get(_path(user_id), token=token)
     assert shown.status == 200

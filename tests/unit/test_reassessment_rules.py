@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from readiness.cadence import (
-    dispatch_lease,
+    next_due,
     readiness_change,
     readiness_change_of,
     rescheduled_due,
 )
 from readiness.compare import what_moved
 from readiness.identity import derived_assessment_id, is_assessment_id, new_assessment_id
-from readiness.reassessment.dispatch import ReassessmentDispatcher
+from readiness.reassessment.dispatch import DispatchReport, ReassessmentDispatcher
 from readiness.reassessment.messages import InvalidMessage, ReassessmentMessage
 from readiness.reassessment.ports import MessagingUnavailable
 from readiness.reassessment.worker import scheduled_assessment_id
@@ -36,19 +36,6 @@ def test_a_cadence_change_keeps_the_period_start_and_an_ended_period_falls_due_n
     assert rescheduled_due(due, 30, 60, T0 + timedelta(days=3)) == T0 + timedelta(days=60)
     assert rescheduled_due(due, 30, 7, T0 + timedelta(days=3)) == T0 + timedelta(days=7)
     assert rescheduled_due(due, 30, 7, T0 + timedelta(days=9)) == T0 + timedelta(days=9)
-
-
-def test_a_lease_doubles_with_each_dispatch_of_a_period_up_to_a_day() -> None:
-    assert [dispatch_lease(n, 3600) for n in (1, 2, 3, 5, 6, 40)] == [
-        timedelta(hours=1),
-        timedelta(hours=2),
-        timedelta(hours=4),
-        timedelta(hours=16),
-        timedelta(hours=24),
-        timedelta(hours=24),
-    ]
-    with pytest.raises(ValueError, match="at least 1"):
-        dispatch_lease(0, 3600)
 
 
 def test_a_derived_id_is_a_well_formed_id_that_sorts_by_its_time_and_repeats_for_the_same_key() -> None:
@@ -113,8 +100,9 @@ class FakeSchedules:
     def __init__(self, shards: dict[int, list[DueSchedule]], *, failing_shard: int | None = None) -> None:
         self.shards = shards
         self.failing_shard = failing_shard
-        self.leased: dict[str, datetime] = {}
+        self.claimed: dict[str, datetime] = {}
         self.stale: set[str] = set()
+        self.stuck: set[str] = set()  # an unclaim fails for these
 
     def due(self, shard: int, now: datetime) -> Iterator[DueSchedule]:
         for index, entry in enumerate(self.shards.get(shard, [])):
@@ -122,11 +110,16 @@ class FakeSchedules:
                 raise StoreUnavailable("DynamoDB query: ThrottlingException")
             yield entry
 
-    def lease(self, entry: DueSchedule, until: datetime) -> bool:
-        if entry.user_id in self.stale:
+    def claim(self, entry: DueSchedule, next_due_at: datetime) -> bool:
+        if entry.user_id in self.stale or entry.user_id in self.claimed:
             return False
-        self.leased[entry.user_id] = until
+        self.claimed[entry.user_id] = next_due_at
         return True
+
+    def unclaim(self, entry: DueSchedule, next_due_at: datetime) -> bool:
+        if entry.user_id in self.stuck:
+            raise StoreUnavailable("DynamoDB update_item: ThrottlingException")
+        return self.claimed.pop(entry.user_id) == next_due_at
 
 
 class FakeQueue:
@@ -135,84 +128,89 @@ class FakeQueue:
         self.refuse = refuse
         self.unavailable = unavailable
 
-    def send(self, messages: Sequence[ReassessmentMessage]) -> int:
+    def send(self, messages: Sequence[ReassessmentMessage]) -> list[int]:
         assert 1 <= len(messages) <= 10
         if self.unavailable:
             raise MessagingUnavailable("SQS SendMessageBatch: ServiceUnavailable")
-        self.sent.append(list(messages))
-        return min(self.refuse, len(messages))
+        refused = list(range(min(self.refuse, len(messages))))
+        self.sent.append([m for index, m in enumerate(messages) if index not in refused])
+        return refused
 
 
-def _entries(shard: int, count: int, dispatches: int = 0) -> list[DueSchedule]:
+def _entries(shard: int, count: int) -> list[DueSchedule]:
     return [
         DueSchedule(
             user_id=f"u_{shard:02d}{index:024d}",
             next_due_at=T0 - timedelta(minutes=index),
             cadence_days=30,
-            dispatches=dispatches,
             index_key=f"x#{shard}-{index}",
         )
         for index in range(count)
     ]
 
 
+def _dispatch(
+    schedules: FakeSchedules, queue: FakeQueue, budget: float = 60, **options: object
+) -> DispatchReport:
+    dispatcher = ReassessmentDispatcher(schedules, queue, **options)  # type: ignore[arg-type]
+    return dispatcher.dispatch(now=T0, budget_seconds=budget)
+
+
 def test_every_shard_is_listed_and_each_due_user_queued_once_in_batches_of_ten() -> None:
     schedules = FakeSchedules({shard: _entries(shard, 13) for shard in range(16)})
     queue = FakeQueue()
-    report = ReassessmentDispatcher(schedules, queue, lease_seconds=3600).dispatch(now=T0, budget_seconds=60)
+    report = _dispatch(schedules, queue)
 
     assert (report.listed, report.queued, report.skipped, report.unsent) == (208, 208, 0, 0)
     sent = [message.user_id for batch in queue.sent for message in batch]
-    assert sorted(sent) == sorted(schedules.leased)
+    assert sorted(sent) == sorted(schedules.claimed)
     assert len(sent) == len(set(sent)) == 208
     assert {len(batch) for batch in queue.sent} == {10, 3}
-    assert set(schedules.leased.values()) == {T0 + timedelta(hours=1)}
     assert not report.incomplete
 
 
-def test_a_repeated_dispatch_of_a_period_is_leased_longer() -> None:
-    schedules = FakeSchedules({0: _entries(0, 1, dispatches=2)})
-    ReassessmentDispatcher(schedules, FakeQueue(), lease_seconds=3600).dispatch(now=T0, budget_seconds=60)
-    assert list(schedules.leased.values()) == [T0 + timedelta(hours=4)]
+def test_a_claim_moves_the_schedule_to_its_next_period_and_the_message_names_the_one_due() -> None:
+    (entry,) = _entries(0, 1)
+    schedules = FakeSchedules({0: [entry]})
+    queue = FakeQueue()
+    _dispatch(schedules, queue)
+    assert schedules.claimed[entry.user_id] == next_due(entry.next_due_at, 30, T0) > T0
+    ((message,),) = queue.sent
+    assert (message.user_id, message.due_at, message.cadence_days) == (entry.user_id, entry.next_due_at, 30)
+    assert _dispatch(schedules, FakeQueue()).queued == 0  # the next dispatch: claimed already
 
 
 def test_an_entry_that_changed_since_it_was_listed_is_skipped() -> None:
     schedules = FakeSchedules({0: _entries(0, 5)})
     schedules.stale = {schedules.shards[0][1].user_id}
-    queue = FakeQueue()
-    report = ReassessmentDispatcher(schedules, queue, lease_seconds=3600).dispatch(now=T0, budget_seconds=60)
+    report = _dispatch(schedules, FakeQueue())
     assert (report.listed, report.queued, report.skipped) == (5, 4, 1)
 
 
-def test_a_failing_shard_is_reported_and_what_it_leased_is_still_queued() -> None:
+def test_a_failing_shard_is_reported_and_what_it_claimed_is_still_queued() -> None:
     schedules = FakeSchedules({3: _entries(3, 6), 4: _entries(4, 6)}, failing_shard=3)
-    queue = FakeQueue()
-    report = ReassessmentDispatcher(schedules, queue, lease_seconds=3600).dispatch(now=T0, budget_seconds=60)
+    report = _dispatch(schedules, FakeQueue())
     assert report.failed_shards == [3]
     assert report.incomplete
-    assert report.queued == 2 + 6  # the two leased before the failure were not left waiting for their lease
+    assert report.queued == 2 + 6  # the two claimed before the failure were not left behind
 
 
-def test_messages_the_queue_did_not_take_are_counted_unsent() -> None:
+def test_a_message_the_queue_did_not_take_has_its_claim_undone() -> None:
     schedules = FakeSchedules({0: _entries(0, 10), 1: _entries(1, 4)})
-    report = ReassessmentDispatcher(schedules, FakeQueue(refuse=1), lease_seconds=3600).dispatch(
-        now=T0, budget_seconds=60
-    )
-    assert (report.queued, report.unsent) == (12, 2)
+    report = _dispatch(schedules, FakeQueue(refuse=1))
+    assert (report.queued, report.unsent, report.lost) == (12, 2, 0)
     assert report.incomplete
-    down = ReassessmentDispatcher(
-        FakeSchedules({0: _entries(0, 3)}), FakeQueue(unavailable=True), lease_seconds=60
-    )
-    assert down.dispatch(now=T0, budget_seconds=60).unsent == 3
+    assert len(schedules.claimed) == 12  # the two refused are due again at the next dispatch
+    down = FakeSchedules({0: _entries(0, 3)})
+    down.stuck = {down.shards[0][0].user_id}
+    report = _dispatch(down, FakeQueue(unavailable=True))
+    assert (report.queued, report.unsent, report.lost) == (0, 3, 1)
 
 
 def test_the_time_budget_stops_a_dispatch_and_leaves_the_rest_due() -> None:
     ticks = iter(range(1000))
     schedules = FakeSchedules({0: _entries(0, 50)})
-    dispatcher = ReassessmentDispatcher(
-        schedules, FakeQueue(), lease_seconds=3600, shards=1, clock=lambda: float(next(ticks))
-    )
-    report = dispatcher.dispatch(now=T0, budget_seconds=20)
+    report = _dispatch(schedules, FakeQueue(), budget=20, shards=1, clock=lambda: float(next(ticks)))
     assert report.stopped_early
     assert 0 < report.queued < 50
-    assert len(schedules.leased) == report.queued
+    assert len(schedules.claimed) == report.queued

@@ -36,11 +36,10 @@ class ScheduleDocument(BaseModel):
     )
     created_at: datetime
     updated_at: datetime
-    last_reassessed_at: datetime | None = Field(
-        default=None, description="when the last scheduled re-assessment ran, if one has"
-    )
-    last_assessment_id: str | None = Field(
-        default=None, description="the assessment the last scheduled re-assessment stored, if any"
+    last_due_at: datetime | None = Field(
+        default=None,
+        description="when the previous period fell due: its scheduled re-assessment ran then (it is in "
+        "your history with trigger `scheduled`, unless you had just submitted one yourself)",
     )
 
     @classmethod
@@ -51,8 +50,7 @@ class ScheduleDocument(BaseModel):
             next_due_at=schedule.next_due_at,
             created_at=schedule.created_at,
             updated_at=schedule.updated_at,
-            last_reassessed_at=schedule.last_reassessed_at,
-            last_assessment_id=schedule.last_assessment_id,
+            last_due_at=schedule.last_due_at,
         )
 
 

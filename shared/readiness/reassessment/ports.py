@@ -15,8 +15,8 @@ class MessagingUnavailable(ReadinessError):
 
 
 class ReassessmentQueue(Protocol):
-    def send(self, messages: Sequence[ReassessmentMessage]) -> int:
-        """Send up to 10 messages in one request; the number that could not be sent, after one retry."""
+    def send(self, messages: Sequence[ReassessmentMessage]) -> list[int]:
+        """Send up to 10 messages in one request; the positions of those not sent, after one retry."""
 
 
 class ReadinessEvents(Protocol):

@@ -55,20 +55,16 @@ def dispatcher() -> ReassessmentDispatcher:
     return ReassessmentDispatcher(
         DynamoDBScheduleRepository(dynamodb_client(), settings.require_table()),
         SqsReassessmentQueue(sqs_client(), settings.require_reassessment_queue()),
-        lease_seconds=settings.dispatch_lease_seconds,
     )
 
 
 def reassessment_service() -> ReassessmentService:
     from readiness.reassessment.eventbridge import EventBridgeReadinessEvents
     from readiness.store.dynamodb import DynamoDBAssessmentRepository
-    from readiness.store.schedule_table import DynamoDBScheduleRepository
 
     settings = get_settings()
-    table = settings.require_table()
     return ReassessmentService(
-        DynamoDBAssessmentRepository(dynamodb_client(), table),
-        DynamoDBScheduleRepository(dynamodb_client(), table),
+        DynamoDBAssessmentRepository(dynamodb_client(), settings.require_table()),
         EventBridgeReadinessEvents(events_client(), settings.require_event_bus()),
     )
 

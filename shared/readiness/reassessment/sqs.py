@@ -14,18 +14,17 @@ class SqsReassessmentQueue:
         self._client = client
         self._queue_url = queue_url
 
-    def send(self, messages: Sequence[ReassessmentMessage]) -> int:
+    def send(self, messages: Sequence[ReassessmentMessage]) -> list[int]:
         if len(messages) > SQS_BATCH:
             raise ValueError(f"at most {SQS_BATCH} messages per batch")
         entries = [{"Id": str(index), "MessageBody": m.to_json()} for index, m in enumerate(messages)]
         failed = self._send_batch(entries).get("Failed") or []
         # a sender fault (a malformed entry) would fail again; anything else may pass on a retry
-        retryable = {entry["Id"] for entry in failed if not entry.get("SenderFault")}
-        unsent = len(failed) - len(retryable)
-        if retryable:
-            retry = [entry for entry in entries if entry["Id"] in retryable]
-            unsent += len(self._send_batch(retry).get("Failed") or [])
-        return unsent
+        unsent = {int(entry["Id"]) for entry in failed if entry.get("SenderFault")}
+        retry = [entries[int(entry["Id"])] for entry in failed if not entry.get("SenderFault")]
+        if retry:
+            unsent |= {int(entry["Id"]) for entry in self._send_batch(retry).get("Failed") or []}
+        return sorted(unsent)
 
     def _send_batch(self, entries: list[dict[str, str]]) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -1,18 +1,17 @@
 """The worker's use case: re-score one due user as of now, store it once per due period, tell the bus.
 
-Exactly once per user and due period, whatever the queue delivers:
+The dispatcher has already moved the user's schedule on to its next period (the conditional write
+keyed by the period it came from), so the worker writes only the assessment: its id is derived from
+the user and the period (identity.derived_assessment_id) and it is stored with a write conditional
+on that id being new. A duplicated message, a retry after a crash, a redrive from the dead-letter
+queue: none can store a second assessment for the period.
 
-- the assessment's id is derived from the user and the period (identity.derived_assessment_id) and
-  stored with a conditional PutItem, so a duplicated message, a retry after a crash or a second
-  dispatch can never store a second one;
-- the schedule is advanced with an UpdateItem conditional on the period it came from, so it moves
-  on exactly once, and a message for a period that is over (or for a schedule rescheduled or
-  deleted meanwhile) changes nothing.
-
-The ReadinessChanged event is put on the bus after the assessment is stored and before the
-schedule moves on: if publishing fails, the message is retried and the retry, finding the
-assessment already stored and the period still open, publishes it from the stored assessment.
-Events are therefore delivered at least once; ``assessment_id`` identifies one.
+A ReadinessChanged event is put on the bus once the assessment is stored. If that fails, the
+message fails and comes back (``delivery`` 2 and up): finding its assessment stored, the retry
+publishes the event from it. A copy of a message delivered for the first time that finds the
+assessment stored (another delivery of the same message did it) does not publish again. Events
+are still delivered at least once (EventBridge itself is at-least-once): ``assessment_id``
+identifies one.
 """
 
 from __future__ import annotations
@@ -22,21 +21,20 @@ from datetime import datetime
 from typing import Any, Literal
 
 from readiness.assessments import Assessment, PreviousAssessment, stored_assessment
-from readiness.cadence import CHANGE_THRESHOLD, ReadinessChange, next_due, readiness_change_of
+from readiness.cadence import CHANGE_THRESHOLD, ReadinessChange, readiness_change_of
 from readiness.identity import derived_assessment_id
 from readiness.inputs import ScoringInputs, load_scoring_inputs
 from readiness.reassessment.messages import ReassessmentMessage
 from readiness.reassessment.ports import ReadinessEvents
 from readiness.result import AssessmentResult, ScoreChange
 from readiness.store import AssessmentAlreadyExists, AssessmentRepository, StoredAssessment
-from readiness.store.schedules import ScheduleRepository
 from readiness.submission import Submission
 
 OutcomeKind = Literal[
     "reassessed",  # a scheduled assessment was stored for the period
-    "already_done",  # an earlier delivery finished this period (or it was rescheduled or opted out)
+    "already_done",  # another delivery stored it (this one may have published its event)
     "recently_assessed",  # the user submitted after the period fell due: that assessment counts
-    "nothing_to_score",  # no stored answers: the period passes without an assessment
+    "nothing_to_score",  # an unknown user, or no stored answers
 ]
 
 
@@ -56,40 +54,47 @@ class ReassessmentService:
     def __init__(
         self,
         assessments: AssessmentRepository,
-        schedules: ScheduleRepository,
         events: ReadinessEvents,
         *,
         threshold: int = CHANGE_THRESHOLD,
     ) -> None:
         self._assessments = assessments
-        self._schedules = schedules
         self._events = events
         self._threshold = threshold
 
-    def reassess(self, message: ReassessmentMessage, *, now: datetime) -> ReassessmentOutcome:
-        """Re-assess the message's user for its due period (idempotent: see the module's docstring)."""
+    def reassess(
+        self, message: ReassessmentMessage, *, now: datetime, delivery: int = 1
+    ) -> ReassessmentOutcome:
+        """Re-assess the message's user for its due period (idempotent: see the module's docstring).
+
+        ``delivery`` is how often the queue has delivered this message (ApproximateReceiveCount).
+        """
         assessment_id = scheduled_assessment_id(message)
         inputs = load_scoring_inputs(self._assessments, message.user_id)
         if inputs is None:
-            return self._close(message, now, "nothing_to_score")
+            return ReassessmentOutcome("nothing_to_score")
         latest = inputs.latest
         if latest is not None and latest.assessment_id == assessment_id:
-            return self._resume(message, latest, now)  # an earlier delivery stored it and stopped
+            return self._stored_before(message, latest, delivery)
         if latest is not None and latest.summary.created_at >= message.due_at:
-            return self._close(message, now, "recently_assessed")
+            # Submitted after the period fell due: that assessment counts for it. Unless an earlier
+            # delivery of this message stored the period's one first and failed to publish.
+            earlier = self._assessments.get(message.user_id, assessment_id) if delivery > 1 else None
+            if earlier is not None:
+                return self._stored_before(message, earlier, delivery)
+            return ReassessmentOutcome("recently_assessed")
 
         assessment = self._rescore(inputs, assessment_id, now)
         try:
             self._assessments.add(stored_assessment(assessment, inputs.owner_token_hash, _carried(inputs)))
-        except AssessmentAlreadyExists:  # a concurrent delivery of the same message got there first
+        except AssessmentAlreadyExists:  # a copy of this message, delivered at the same time, got there first
             stored = self._assessments.get(message.user_id, assessment_id)
             if stored is None:
                 raise
-            return self._resume(message, stored, now)
+            return self._stored_before(message, stored, delivery)
         change = self._change(message.user_id, assessment.assessment_id, assessment.previous)
         if change is not None:
             self._events.publish(change)
-        self._advance(message, now, assessment_id)
         return ReassessmentOutcome("reassessed", assessment_id, change)
 
     def _rescore(self, inputs: ScoringInputs, assessment_id: str, now: datetime) -> Assessment:
@@ -123,16 +128,11 @@ class ReassessmentService:
             }
         )
 
-    def _resume(
-        self, message: ReassessmentMessage, stored: StoredAssessment, now: datetime
+    def _stored_before(
+        self, message: ReassessmentMessage, stored: StoredAssessment, delivery: int
     ) -> ReassessmentOutcome:
-        """The period's assessment is stored: finish what an earlier delivery may have left undone."""
-        schedule = self._schedules.get(message.user_id)
-        if (
-            schedule is None
-            or schedule.due_period != message.due_period
-            or schedule.cadence_days != message.cadence_days
-        ):
+        """The period's assessment is stored already; a retry of this message owes its event."""
+        if delivery <= 1:
             return ReassessmentOutcome("already_done", stored.assessment_id)
         previous = stored.body.get("previous")
         change = None
@@ -142,24 +142,7 @@ class ReassessmentService:
             )
         if change is not None:
             self._events.publish(change)
-        self._advance(message, now, stored.assessment_id)
         return ReassessmentOutcome("reassessed", stored.assessment_id, change)
-
-    def _close(self, message: ReassessmentMessage, now: datetime, kind: OutcomeKind) -> ReassessmentOutcome:
-        """The period passes without a scheduled assessment."""
-        if not self._advance(message, now, None):
-            return ReassessmentOutcome("already_done")
-        return ReassessmentOutcome(kind)
-
-    def _advance(self, message: ReassessmentMessage, now: datetime, assessment_id: str | None) -> bool:
-        return self._schedules.advance(
-            message.user_id,
-            period=message.due_period,
-            cadence_days=message.cadence_days,
-            next_due_at=next_due(message.due_at, message.cadence_days, now),
-            assessment_id=assessment_id,
-            now=now,
-        )
 
     def _change(
         self, user_id: str, assessment_id: str, previous: PreviousAssessment | None
@@ -173,18 +156,14 @@ class ReassessmentService:
 def _carried(inputs: ScoringInputs) -> dict[str, Any]:
     """What the scheduled assessment was scored on, stored like a submission's (nothing new was sent).
 
-    The latest assessment's inputs are carried over as they are (whatever else they hold), with the
-    time the answers were given, so the next load reads the same answers, of the same age.
+    The latest assessment's inputs carry over as they are (whatever else they hold), with the time
+    the answers were given, so that the next load reads the same answers, of the same age.
     """
-    answered_at = inputs.answered_at.isoformat()
-    if inputs.latest is not None:
-        return {**inputs.latest.inputs, "answered_at": answered_at, "activities_submitted": 0}
-    from readiness.activity_log import encode_log
-
-    return {
-        "questionnaire_version": inputs.questionnaire_version,
-        "answers": inputs.answers,
-        "answered_at": answered_at,
-        "activities_submitted": 0,
-        "activity_log": encode_log(inputs.history),
-    }
+    carried = dict(inputs.latest.inputs) if inputs.latest is not None else {}
+    carried.update(
+        questionnaire_version=inputs.questionnaire_version,
+        answers=inputs.answers,
+        answered_at=inputs.answered_at.isoformat(),
+        activities_submitted=0,
+    )
+    return carried

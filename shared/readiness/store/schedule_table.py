@@ -73,10 +73,8 @@ class DynamoDBScheduleRepository:
             "DUE_PK": {"S": due_partition(schedule.user_id)},
             "DUE_SK": {"S": due_sort_key(schedule.next_due_at, schedule.user_id)},
         }
-        if schedule.last_assessment_id:
-            item["last_assessment_id"] = {"S": schedule.last_assessment_id}
-        if schedule.last_reassessed_at:
-            item["last_reassessed_at"] = {"S": schedule.last_reassessed_at.isoformat()}
+        if schedule.last_due_at:
+            item["last_due_at"] = {"S": schedule.last_due_at.isoformat()}
         request: dict[str, Any] = {"TableName": self._table, "Item": item}
         if replacing is None:
             request["ConditionExpression"] = "attribute_not_exists(PK)"
@@ -112,60 +110,52 @@ class DynamoDBScheduleRepository:
                 return
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
-    def lease(self, entry: DueSchedule, until: datetime) -> bool:
-        try:
-            self._call(
-                "update_item",
-                TableName=self._table,
-                Key=self._key(entry.user_id),
-                UpdateExpression="SET DUE_SK = :leased, dispatches = :dispatches",
-                ConditionExpression="DUE_SK = :seen AND due_period = :period",
-                ExpressionAttributeValues={
-                    ":leased": {"S": due_sort_key(until, entry.user_id)},
-                    ":dispatches": {"N": str(entry.dispatches + 1)},
-                    ":seen": {"S": entry.index_key},
-                    ":period": {"S": entry.due_period},
-                },
-            )
-        except _ConditionFailed:
-            return False
-        return True
+    def claim(self, entry: DueSchedule, next_due_at: datetime) -> bool:
+        return self._move(
+            entry.user_id,
+            to=next_due_at,
+            last_due_at=entry.next_due_at,
+            expected_period=entry.due_period,
+            expected_key=entry.index_key,
+        )
 
-    def advance(
+    def unclaim(self, entry: DueSchedule, next_due_at: datetime) -> bool:
+        return self._move(
+            entry.user_id,
+            to=entry.next_due_at,
+            last_due_at=None,
+            expected_period=due_period(next_due_at),
+            expected_key=due_sort_key(next_due_at, entry.user_id),
+        )
+
+    def _move(
         self,
         user_id: str,
         *,
-        period: str,
-        cadence_days: int,
-        next_due_at: datetime,
-        assessment_id: str | None,
-        now: datetime,
+        to: datetime,
+        last_due_at: datetime | None,
+        expected_period: str,
+        expected_key: str,
     ) -> bool:
-        # updated_at stays: it says when the user last changed the schedule
-        assignments = [
-            "next_due_at = :next",
-            "due_period = :next_period",
-            "DUE_SK = :due_key",
-            "last_reassessed_at = :now",
-        ]
+        """Point the schedule (and its due-index entry) at ``to``, if it is where it was expected."""
         values: dict[str, Any] = {
-            ":next": {"S": next_due_at.isoformat()},
-            ":next_period": {"S": due_period(next_due_at)},
-            ":due_key": {"S": due_sort_key(next_due_at, user_id)},
-            ":now": {"S": now.isoformat()},
-            ":period": {"S": period},
-            ":cadence": {"N": str(cadence_days)},
+            ":next": {"S": to.isoformat()},
+            ":next_period": {"S": due_period(to)},
+            ":due_key": {"S": due_sort_key(to, user_id)},
+            ":period": {"S": expected_period},
+            ":seen": {"S": expected_key},
         }
-        if assessment_id is not None:
-            assignments.append("last_assessment_id = :assessment")
-            values[":assessment"] = {"S": assessment_id}
+        update = "SET next_due_at = :next, due_period = :next_period, DUE_SK = :due_key"
+        if last_due_at is not None:
+            update += ", last_due_at = :last"
+            values[":last"] = {"S": last_due_at.isoformat()}
         try:
             self._call(
                 "update_item",
                 TableName=self._table,
                 Key=self._key(user_id),
-                UpdateExpression=f"SET {', '.join(assignments)} REMOVE dispatches",
-                ConditionExpression="due_period = :period AND cadence_days = :cadence",
+                UpdateExpression=update,
+                ConditionExpression="due_period = :period AND DUE_SK = :seen",
                 ExpressionAttributeValues=values,
             )
         except _ConditionFailed:
@@ -203,8 +193,7 @@ def _schedule(item: dict[str, Any]) -> Schedule:
             owner_token_hash=item["owner_token_hash"]["S"],
             created_at=datetime.fromisoformat(item["created_at"]["S"]),
             updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
-            last_assessment_id=item["last_assessment_id"]["S"] if "last_assessment_id" in item else None,
-            last_reassessed_at=_optional_time(item, "last_reassessed_at"),
+            last_due_at=_optional_time(item, "last_due_at"),
         )
     except (KeyError, ValueError) as exc:
         raise StoreError("a schedule item lacks an attribute") from exc
@@ -216,7 +205,6 @@ def _due_schedule(item: dict[str, Any]) -> DueSchedule:
             user_id=item["user_id"]["S"],
             next_due_at=datetime.fromisoformat(item["next_due_at"]["S"]),
             cadence_days=int(item["cadence_days"]["N"]),
-            dispatches=int(item["dispatches"]["N"]) if "dispatches" in item else 0,
             index_key=item["DUE_SK"]["S"],
         )
     except (KeyError, ValueError) as exc:

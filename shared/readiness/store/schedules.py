@@ -29,8 +29,7 @@ class Schedule:
     owner_token_hash: str = field(repr=False)
     created_at: datetime
     updated_at: datetime
-    last_assessment_id: str | None = None
-    last_reassessed_at: datetime | None = None
+    last_due_at: datetime | None = None  # the period before: when it fell due (and was dispatched)
 
     @property
     def due_period(self) -> str:
@@ -45,8 +44,7 @@ class DueSchedule:
     user_id: str
     next_due_at: datetime
     cadence_days: int
-    dispatches: int  # how often this period was dispatched already (leases that ran out)
-    index_key: str  # the due-index sort key seen; a lease is conditional on it being unchanged
+    index_key: str  # the due-index sort key seen; claiming is conditional on it being unchanged
 
     @property
     def due_period(self) -> str:
@@ -71,21 +69,10 @@ class ScheduleRepository(Protocol):
     def due(self, shard: int, now: datetime) -> Iterator[DueSchedule]:
         """Every schedule of one due-index shard that is due at ``now`` (oldest first), page by page."""
 
-    def lease(self, entry: DueSchedule, until: datetime) -> bool:
-        """Move a dispatched schedule's index entry to ``until``; False if it changed since it was listed."""
+    def claim(self, entry: DueSchedule, next_due_at: datetime) -> bool:
+        """Move a due schedule on to its next period, conditional on it still being in the period and
+        at the index position it was listed at; False if it changed (already claimed, rescheduled,
+        deleted)."""
 
-    def advance(
-        self,
-        user_id: str,
-        *,
-        period: str,
-        cadence_days: int,
-        next_due_at: datetime,
-        assessment_id: str | None,
-        now: datetime,
-    ) -> bool:
-        """Close ``period``: the schedule falls due next at ``next_due_at``.
-
-        Conditional on the schedule still being in ``period`` with ``cadence_days``; False when it is
-        not (already advanced by an earlier delivery, rescheduled, or deleted).
-        """
+    def unclaim(self, entry: DueSchedule, next_due_at: datetime) -> bool:
+        """Undo a claim whose message could not be queued (conditional on the claimed period)."""
