@@ -27,6 +27,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if report.incomplete:
         # an error for the Errors alarm and the schedule's retry; what was queued stays queued
         raise DispatchIncomplete(
-            f"{report.unsent} leased users not queued, shards failed: {report.failed_shards or 'none'}"
+            f"{report.unsent} claimed users not queued, shards failed: {report.failed_shards or 'none'}"
         )
     return report.as_dict()

@@ -106,16 +106,12 @@ def test_ten_thousand_due_users_are_each_reassessed_exactly_once_and_no_one_else
     due = sim.seed_users(10_000, now=NOW)
     not_yet = sim.seed_users(300, now=NOW, due=False)
 
-    report = sim.dispatch()
-    assert report == {
-        "listed": 10_000,
-        "queued": 10_000,
-        "skipped": 0,
-        "unsent": 0,
-        "lost": 0,
-        "failed_shards": [],
-        "stopped_early": False,
-    }
+    # one dispatch a minute: a run that reaches its time budget leaves the rest to the next one
+    reports = [sim.dispatch()]
+    while reports[-1]["stopped_early"]:
+        reports.append(sim.dispatch())
+    assert sum(report["queued"] for report in reports) == 10_000
+    assert not any(report["skipped"] or report["unsent"] or report["failed_shards"] for report in reports)
     assert sim.dispatch()["listed"] == 0  # the next minute's dispatch: every period claimed already
     drained = sim.drain()
 
