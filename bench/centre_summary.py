@@ -123,12 +123,12 @@ def main() -> int:
         for size in SIZES:
             centre_id = new_centre()
             if size <= THROUGH_TRANSACTIONS_UP_TO:
-                ledger = CentreLedger(store, pick_shard=lambda: chooser.randrange(COUNTER_SHARDS))
+                ledger = CentreLedger(pick_shard=lambda: chooser.randrange(COUNTER_SHARDS))
                 state = chooser.getstate()
                 for number in range(size):
                     user = f"u_{size}_{number}"
                     store.apply(
-                        ledger.plan(user, assessment(number), joining=centre_id, new_user=True, now=NOW)
+                        ledger.plan(user, assessment(number), memberships=[], joining=centre_id, now=NOW)
                     )
                 measured, through_writes = summary_of(centre_id)
                 how = "TransactWriteItems per assessment"

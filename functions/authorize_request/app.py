@@ -8,13 +8,13 @@ one the route's policy admits. Logs say why in a code, never the credential.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.access.authorizer import decide
 from readiness.access.runtime import principal_resolver
-from readiness.api import runtime
 from readiness.api.observability import create_logger, create_metrics, traced
 
 logger = create_logger()
@@ -25,7 +25,8 @@ metrics = create_metrics()
 @metrics.log_metrics(capture_cold_start_metric=True)
 @traced
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    decision = decide(event, principal_resolver(), now=runtime.now())
+    # the wall clock, read here at the edge: it only decides whether a rotated key's grace is over
+    decision = decide(event, principal_resolver(), now=datetime.now(UTC))
     route = str(event.get("routeKey") or "")
     if decision.principal is None:
         metrics.add_metric(name="AccessDenied", unit=MetricUnit.Count, value=1)

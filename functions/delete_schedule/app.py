@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes
 from readiness.api.observability import create_logger, create_metrics, traced
-from readiness.api.requests import owner_credential
+from readiness.api.requests import acting_for
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import NO_STORE
 from readiness.api.schedule import schedule_service
@@ -22,7 +22,7 @@ app = create_resolver(logger, metrics)
 
 @app.delete(routes.SCHEDULE)
 def delete_schedule(user_id: str) -> Response[str]:
-    credential = owner_credential(app.current_event)
+    credential = acting_for(app.current_event, user_id)  # the user, or a centre they share with
     schedule_service().cancel(credential, user_id)
     metrics.add_metric(name="ScheduleDeleted", unit=MetricUnit.Count, value=1)
     logger.info("schedule deleted")

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.access.http import principal_of
 from readiness.access.runtime import cohort_service
-from readiness.api import runtime
+from readiness.api import routes, runtime
 from readiness.api.observability import create_logger, create_metrics, traced
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
@@ -20,7 +20,7 @@ metrics = create_metrics()
 app = create_resolver(logger, metrics)
 
 
-@app.get("/v1/centres/me/summary")
+@app.get(routes.CENTRE_SUMMARY)
 def get_centre_summary() -> Response[str]:
     principal = principal_of(app.current_event.raw_event)
     summary = cohort_service().summary(str(principal.centre_id), now=runtime.now())

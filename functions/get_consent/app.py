@@ -9,17 +9,18 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.access.http import principal_of, require_self
 from readiness.access.runtime import consent_service
+from readiness.api import routes
+from readiness.api.centres import Consent
 from readiness.api.observability import create_logger, create_metrics, traced
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
-from readiness.centres.documents import Consent
 
 logger = create_logger()
 metrics = create_metrics()
 app = create_resolver(logger, metrics)
 
 
-@app.get("/v1/users/<user_id>/consents/<centre_id>")
+@app.get(routes.CONSENT)
 def get_consent(user_id: str, centre_id: str) -> Response[str]:
     user = require_self(principal_of(app.current_event.raw_event), user_id)
     membership = consent_service().get(user, centre_id)

@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes, runtime
 from readiness.api.observability import create_logger, create_metrics, traced
-from readiness.api.requests import body_bytes, owner_credential
+from readiness.api.requests import acting_for, body_bytes
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
 
@@ -21,7 +21,7 @@ app = create_resolver(logger, metrics)
 
 @app.post(routes.USER_ACTIVITIES)
 def ingest_activities(user_id: str) -> Response[str]:
-    credential = owner_credential(app.current_event)  # 401 before the body is looked at
+    credential = acting_for(app.current_event, user_id)  # the user, or a centre they share with
     result = runtime.activity_service().ingest(
         credential, user_id, body_bytes(app.current_event), now=runtime.now()
     )

@@ -10,17 +10,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.access.http import principal_of
 from readiness.access.runtime import cohort_service
+from readiness.api import routes
+from readiness.api.centres import Student, StudentList, encode_student_cursor, student_query
 from readiness.api.observability import create_logger, create_metrics, traced
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
-from readiness.centres.documents import Student, StudentList, encode_student_cursor, student_query
 
 logger = create_logger()
 metrics = create_metrics()
 app = create_resolver(logger, metrics)
 
 
-@app.get("/v1/centres/me/students")
+@app.get(routes.CENTRE_STUDENTS)
 def list_centre_students() -> Response[str]:
     principal = principal_of(app.current_event.raw_event)
     limit, after = student_query(app.current_event.query_string_parameters or {})

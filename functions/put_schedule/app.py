@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes, runtime
 from readiness.api.observability import create_logger, create_metrics, traced
-from readiness.api.requests import owner_credential
+from readiness.api.requests import acting_for
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
 from readiness.api.schedule import ScheduleDocument, schedule_request, schedule_service
@@ -22,7 +22,7 @@ app = create_resolver(logger, metrics)
 
 @app.put(routes.SCHEDULE)
 def put_schedule(user_id: str) -> Response[str]:
-    credential = owner_credential(app.current_event)  # 401 before the body is looked at
+    credential = acting_for(app.current_event, user_id)  # the user, or a centre they share with
     request = schedule_request(app.current_event)
     saved = schedule_service().set(credential, user_id, request.cadence_days, now=runtime.now())
     metrics.add_metric(name="ScheduleSet", unit=MetricUnit.Count, value=1)

@@ -10,19 +10,19 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.access.http import principal_of, require_self
 from readiness.access.runtime import consent_service
-from readiness.api import runtime
+from readiness.api import routes, runtime
+from readiness.api.centres import Consent, parse_consent_choice
 from readiness.api.observability import create_logger, create_metrics, traced
 from readiness.api.requests import body_bytes
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
-from readiness.centres.documents import Consent, parse_consent_choice
 
 logger = create_logger()
 metrics = create_metrics()
 app = create_resolver(logger, metrics)
 
 
-@app.put("/v1/users/<user_id>/consents/<centre_id>")
+@app.put(routes.CONSENT)
 def set_consent(user_id: str, centre_id: str) -> Response[str]:
     user = require_self(principal_of(app.current_event.raw_event), user_id)
     choice = parse_consent_choice(body_bytes(app.current_event))

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from readiness.activity import ActivityEvent
 from readiness.activity_log import distinct, identity, pseudonymise, unseen_history
+from readiness.centres.membership import Membership, MembershipChanged
+from readiness.centres.service import CentreLedger, counted_assessment
 from readiness.errors import NotFound
 from readiness.identity import (
     Credential,
@@ -26,7 +28,7 @@ from readiness.identity import (
 from readiness.inputs import load_scoring_inputs
 from readiness.owners import authenticate, check_owner
 from readiness.result import AssessmentResult, ScoreChange
-from readiness.store import AssessmentPage, AssessmentRepository, AssessmentSummary
+from readiness.store import AssessmentPage, AssessmentRepository, AssessmentSummary, StoreUnavailable
 from readiness.store.records import StoredAssessment
 from readiness.submission import Submission
 
@@ -73,18 +75,29 @@ class CreatedAssessment:
 class AssessmentService:
     """The assessment use cases over a repository."""
 
-    def __init__(self, repository: AssessmentRepository) -> None:
+    def __init__(self, repository: AssessmentRepository, ledger: CentreLedger | None = None) -> None:
         self._repository = repository
+        self._ledger = ledger or CentreLedger()
 
     def create(
-        self, submission: Submission, *, credential: Credential | None, now: datetime
+        self,
+        submission: Submission,
+        *,
+        credential: Credential | None,
+        now: datetime,
+        joining: str | None = None,
     ) -> CreatedAssessment:
-        """Score a validated submission as of ``now`` and store it; a returning user gets ``previous``."""
+        """Score a validated submission as of ``now`` and store it; a returning user gets ``previous``.
+
+        ``joining``: the career centre whose publishable key came with the submission; the student
+        joins it. Every centre the student belongs to counts the new assessment, in the same write.
+        """
         from readiness.compare import what_moved
         from readiness.scoring import score_assessment
 
         latest: StoredAssessment | None = None
         stored_history: list[ActivityEvent] = []
+        memberships: list[Membership] = []
         user_token: str | None = None
         if credential is None:
             issued = issue_user_token()
@@ -95,7 +108,7 @@ class AssessmentService:
                 raise InvalidCredentials("unknown user")
             check_owner(credential, stored.owner_token_hash)
             user_id, token_hash = credential.user_id, stored.owner_token_hash
-            latest, stored_history = stored.latest, stored.history
+            latest, stored_history, memberships = stored.latest, stored.history, stored.memberships
 
         new_events = tuple(distinct(pseudonymise(submission.activities, user_id)))
         # A repeat counts once, as sent now; only events never stored before are stored (once).
@@ -130,7 +143,18 @@ class AssessmentService:
                 "previous": previous,
             }
         )
-        self._repository.add(_stored(assessment, token_hash, inputs), activity=unstored, random_id=True)
+        counted = counted_assessment(assessment.assessment_id, now, assessment)
+        centre_writes = self._ledger.plan(user_id, counted, memberships=memberships, joining=joining, now=now)
+        try:
+            self._repository.add(
+                _stored(assessment, token_hash, inputs),
+                activity=unstored,
+                random_id=True,
+                centre_writes=centre_writes or None,
+            )
+        except MembershipChanged:
+            # another assessment of this student was counted first: nothing was written, retry
+            raise StoreUnavailable("a concurrent assessment of the same user; retry") from None
         return CreatedAssessment(assessment=assessment, user_token=user_token)
 
     def get(self, credential: Credential, assessment_id: str) -> dict[str, Any]:

@@ -119,6 +119,19 @@ class Credential:
 
 
 @dataclass(frozen=True, slots=True)
+class VerifiedUser(Credential):
+    """A user the API's Lambda authorizer has already verified (readiness.access): handlers get this,
+    built from the authorizer's context, never from a header, so the token is not at hand and need
+    not be. The use cases still require the user to exist; only the token comparison is done.
+    """
+
+    token_hash: str = field(default="", repr=False)
+
+    def matches(self, stored_hash: str) -> bool:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
 class IssuedToken:
     """A new user's token: returned once in the response, never stored, never logged (repr hides it)."""
 

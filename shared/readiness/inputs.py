@@ -18,6 +18,7 @@ from typing import Any
 
 from readiness.activity import ActivityEvent
 from readiness.activity_log import decode_log, distinct
+from readiness.centres.membership import Membership
 from readiness.store.records import AssessmentRepository, StoredAssessment
 
 _LEGACY_LOG = "activity_log"
@@ -39,6 +40,7 @@ class ScoringInputs:
     history: list[ActivityEvent] = field(repr=False)
     latest: StoredAssessment | None = field(repr=False)
     activity_items: int = 0  # how many activity items hold the history (a user's storage footprint)
+    memberships: list[Membership] = field(default_factory=list, repr=False)  # career centres they belong to
 
 
 def load_scoring_inputs(repository: AssessmentRepository, user_id: str) -> ScoringInputs | None:
@@ -66,6 +68,7 @@ def load_scoring_inputs(repository: AssessmentRepository, user_id: str) -> Scori
         history=distinct(history),
         latest=latest,
         activity_items=items,
+        memberships=list(stored.memberships),
     )
 
 

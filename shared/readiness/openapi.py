@@ -303,7 +303,7 @@ def openapi_document() -> dict[str, Any]:
         "required": True,
         "schema": {"type": "string", "pattern": f"^{ASSESSMENT_ID_PATTERN}$"},
     }
-    return {
+    document: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {
             "title": "Readiness API",
@@ -509,3 +509,6 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+    from readiness.api.centres_openapi import with_access
+
+    return with_access(document)  # who may call each route, and the career-centre routes

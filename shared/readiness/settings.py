@@ -20,6 +20,7 @@ ENVIRONMENT_NAMES: dict[str, tuple[str, ...]] = {
     "stage": ("STAGE",),
     "dynamodb_endpoint_url": ("DYNAMODB_ENDPOINT_URL",),
     "cors_allow_origin": ("CORS_ALLOW_ORIGIN",),
+    "web_origins": ("WEB_ORIGINS",),
     "idempotency_expiry_seconds": ("IDEMPOTENCY_EXPIRY_SECONDS",),
     "region": ("AWS_REGION", "AWS_DEFAULT_REGION"),
     # LinkedIn imports: the bucket uploads land in (S3_ENDPOINT_URL is set by the local stack only)
@@ -51,6 +52,9 @@ class Settings(BaseModel):
     # Set by the local stack so that boto3 talks to a moto server instead of AWS.
     dynamodb_endpoint_url: str | None = Field(default=None, pattern=r"^https?://")
     cors_allow_origin: str = "*"
+    # Where web/ is served when not from the API's own origin (comma-separated): the form embedded
+    # there by embed.js may name its host page for a centre's publishable key (readiness.access).
+    web_origins: str = ""
     # How long a retry with the same Idempotency-Key returns the first response.
     idempotency_expiry_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     region: str = "us-east-1"

@@ -23,6 +23,7 @@ from readiness.api import runtime
 from readiness.settings import ENVIRONMENT_NAMES
 
 from tests.builders import answers
+from tools.local_authorizer import GatewayAuth, with_authorizer_context
 from tools.sam_template import DEFAULT_ROUTE, SamTemplate, create_tables, load_template, resolve_environment
 
 REPO = Path(__file__).resolve().parents[2]
@@ -84,9 +85,14 @@ class ApiClient:
         self.table_names = table_names
         self.monkeypatch = monkeypatch
         self.context = LambdaContext()
+        # no authorizer cache here: each request is decided afresh (tests/infra checks the cache)
+        self.gateway = GatewayAuth.from_template(template, {"AuthorizerCacheSeconds": "0"})
         self._environment: dict[str, str] | None = None
         self._hooks: list[tuple[str, Any]] = []
-        self._hooked: set[int] = set()
+        # (client, hooks installed on it): strong references, so that an id is never reused
+        self._hooked: list[tuple[Any, int]] = []
+        # the hooks see the functions' calls only, not the authorizer's (a Lambda of its own on AWS)
+        self._route_running = False
 
     def on_dynamodb(self, event_name: str, handler: Any) -> None:
         """Register a botocore event hook (e.g. before-send.dynamodb.Query) on the handlers' client.
@@ -127,10 +133,22 @@ class ApiClient:
                 event["body"] = body if isinstance(body, str) else json.dumps(body)
                 event["isBase64Encoded"] = False
             event["headers"].setdefault("content-type", "application/json")
+        # API Gateway runs the route's Lambda authorizer first, as template.yaml configures it
+        outcome = self.gateway.check(method, match.route.path, event, self._authorize)
+        if not outcome.allowed:
+            assert outcome.status is not None
+            return HttpResponse(
+                status=outcome.status, headers={}, body=outcome.body, function_id="gateway", raw={}
+            )
+        with_authorizer_context(event, outcome.context)
         self._use_environment(resolve_environment(spec, self.table_names))
         self._install_hooks(spec.environment)
         module = importlib.import_module(spec.module)
-        raw = getattr(module, spec.handler_function)(event, self.context)
+        self._route_running = True
+        try:
+            raw = getattr(module, spec.handler_function)(event, self.context)
+        finally:
+            self._route_running = False
         text = raw.get("body") or ""
         parsed = json.loads(text) if text else None
         return HttpResponse(
@@ -146,6 +164,17 @@ class ApiClient:
         spec = self.template.functions[function_id]
         self._use_environment(resolve_environment(spec, self.table_names))
         self._install_hooks(spec.environment)
+        module = importlib.import_module(spec.module)
+        self._route_running = True
+        try:
+            return getattr(module, spec.handler_function)(event, self.context)
+        finally:
+            self._route_running = False
+
+    def _authorize(self, function_id: str, event: dict[str, Any]) -> Any:
+        """The Lambda authorizer, as API Gateway invokes it (the tests' hooks do not see its calls)."""
+        spec = self.template.functions[function_id]
+        self._use_environment(resolve_environment(spec, self.table_names))
         module = importlib.import_module(spec.module)
         return getattr(module, spec.handler_function)(event, self.context)
 
@@ -164,6 +193,7 @@ class ApiClient:
             event["headers"].pop(key, None)
         for key in ("body", "pathParameters", "queryStringParameters"):
             event.pop(key, None)
+        event["requestContext"].pop("authorizer", None)  # the authorizer (below) says who calls
         event["isBase64Encoded"] = False
         event["rawQueryString"] = ""
         stage = event["requestContext"]["stage"]
@@ -180,11 +210,16 @@ class ApiClient:
         if not self._hooks or "TABLE_NAME" not in environment:
             return
         client = runtime.dynamodb_client()
-        if id(client) in self._hooked:
-            return
-        for event_name, handler in self._hooks:
-            client.meta.events.register_first(event_name, handler)
-        self._hooked.add(id(client))
+        installed = next((count for hooked, count in self._hooked if hooked is client), 0)
+        for event_name, handler in self._hooks[installed:]:
+            client.meta.events.register_first(event_name, self._gated(handler))
+        self._hooked = [(c, n) for c, n in self._hooked if c is not client] + [(client, len(self._hooks))]
+
+    def _gated(self, handler: Any) -> Any:
+        def gated(**kwargs: Any) -> Any:
+            return handler(**kwargs) if self._route_running else None
+
+        return gated
 
     def _use_environment(self, environment: dict[str, str]) -> None:
         # Each function gets exactly its own environment from template.yaml (and fresh clients).

@@ -78,12 +78,18 @@ def test_assessment_writes_consent_roster_and_summary(store: DynamoDBCentreStore
         .centre.centre_id
     )
     shards = itertools.cycle([3, 7])
-    ledger = CentreLedger(store, pick_shard=lambda: next(shards))
+    ledger = CentreLedger(pick_shard=lambda: next(shards))
     store.apply(
-        ledger.plan("u_1", counted(40, "a_1", flags=("taker",)), joining=centre_id, new_user=True, now=NOW)
+        ledger.plan("u_1", counted(40, "a_1", flags=("taker",)), memberships=[], joining=centre_id, now=NOW)
     )
-    store.apply(ledger.plan("u_2", counted(60, "a_2"), joining=centre_id, new_user=True, now=NOW))
-    store.apply(ledger.plan("u_1", counted(80, "a_3"), joining=None, new_user=False, now=NOW))
+    store.apply(
+        ledger.plan(
+            "u_2", counted(60, "a_2"), memberships=store.memberships("u_2"), joining=centre_id, now=NOW
+        )
+    )
+    store.apply(
+        ledger.plan("u_1", counted(80, "a_3"), memberships=store.memberships("u_1"), joining=None, now=NOW)
+    )
     summary = CohortService(store).summary(centre_id, now=NOW)
     assert (summary.students, summary.mean_score) == (2, 70.0)
     assert summary.flags is not None
@@ -107,10 +113,18 @@ def test_a_racing_write_is_refused_whole(
         .create(CentreSettings.parse(name="x", origins=["https://a.example"]), now=NOW)
         .centre.centre_id
     )
-    ledger = CentreLedger(store, pick_shard=lambda: 0)
-    store.apply(ledger.plan("u_1", counted(40, "a_1"), joining=centre_id, new_user=True, now=NOW))
-    first = ledger.plan("u_1", counted(50, "a_2"), joining=None, new_user=False, now=NOW)
-    second = ledger.plan("u_1", counted(90, "a_3"), joining=None, new_user=False, now=NOW)
+    ledger = CentreLedger(pick_shard=lambda: 0)
+    store.apply(
+        ledger.plan(
+            "u_1", counted(40, "a_1"), memberships=store.memberships("u_1"), joining=centre_id, now=NOW
+        )
+    )
+    first = ledger.plan(
+        "u_1", counted(50, "a_2"), memberships=store.memberships("u_1"), joining=None, now=NOW
+    )
+    second = ledger.plan(
+        "u_1", counted(90, "a_3"), memberships=store.memberships("u_1"), joining=None, now=NOW
+    )
     store.apply(first)
     before = all_items(dynamodb, tables["ReadinessTable"])
     with pytest.raises(MembershipChanged):
@@ -125,7 +139,7 @@ def test_the_summary_is_one_batch_get_whatever_the_cohort(store: DynamoDBCentreS
         .centre.centre_id
     )
     shards = itertools.cycle(range(COUNTER_SHARDS))
-    ledger = CentreLedger(store, pick_shard=lambda: next(shards))
+    ledger = CentreLedger(pick_shard=lambda: next(shards))
     calls: list[str] = []
     dynamodb.meta.events.register("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
     for students in (3, 40):
@@ -133,7 +147,7 @@ def test_the_summary_is_one_batch_get_whatever_the_cohort(store: DynamoDBCentreS
             user = f"u_{students}_{number}"
             store.apply(
                 ledger.plan(
-                    user, counted(number % 100, f"a_{user}"), joining=centre_id, new_user=True, now=NOW
+                    user, counted(number % 100, f"a_{user}"), memberships=[], joining=centre_id, now=NOW
                 )
             )
         calls.clear()

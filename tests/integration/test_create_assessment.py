@@ -137,7 +137,7 @@ def test_with_no_new_activity_a_later_assessment_is_not_higher(api: ApiClient, c
     assert later["previous"]["delta"] <= 0
 
 
-def test_a_returning_user_with_a_wrong_token_is_401_and_nothing_is_written(
+def test_a_returning_user_with_a_wrong_token_is_refused_and_nothing_is_written(
     api: ApiClient, item_counts: Any
 ) -> None:
     first = api.post("/v1/assessments", body=submission()).body
@@ -148,26 +148,24 @@ def test_a_returning_user_with_a_wrong_token_is_401_and_nothing_is_written(
         "/v1/assessments", token=forged, body=submission(), headers={"Idempotency-Key": "x" * 20}
     )
 
-    assert response.status == 401
-    assert response.error["code"] == "unauthorized"
-    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert (response.status, response.function_id) == (403, "gateway")  # the authorizer refused it
+    assert response.body == {"message": "Forbidden"}
     assert item_counts() == before
 
 
-def test_a_token_for_an_unknown_user_is_401(api: ApiClient, item_counts: Any) -> None:
+def test_a_token_for_an_unknown_user_is_refused(api: ApiClient, item_counts: Any) -> None:
     from readiness.identity import issue_user_token
 
     response = api.post("/v1/assessments", token=issue_user_token().token, body=submission())
 
-    assert response.status == 401
+    assert response.status == 403
     assert item_counts() == {"ReadinessTable": 0, "IdempotencyTable": 0}
 
 
-def test_a_malformed_authorization_header_is_401(api: ApiClient, item_counts: Any) -> None:
+def test_a_malformed_authorization_header_is_refused(api: ApiClient, item_counts: Any) -> None:
     for header in ("Bearer", "Bearer not-a-token", "Basic dXNlcjpwYXNz", "rdy1.u_x.y"):
         response = api.post("/v1/assessments", headers={"Authorization": header}, body=submission())
-        assert response.status == 401, header
-        assert response.error["code"] == "unauthorized"
+        assert (response.status, response.body) == (403, {"message": "Forbidden"}), header
     assert item_counts() == {"ReadinessTable": 0, "IdempotencyTable": 0}
 
 

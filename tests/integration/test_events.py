@@ -25,9 +25,13 @@ EXPECTED_STATUS = {
     "ingest_activities": 401,
     "create_import": 401,
     "get_import": 401,
+    "get_centre_summary": 404,  # a centre that does not exist here
+    "list_centre_students": 200,  # no one shares with it: an empty page
+    "get_consent": 404,
+    "set_consent": 404,
 }
-# not behind the API: S3's EventBridge event; EventBridge Scheduler's input and an SQS event (re-assessment)
-BACKGROUND_EVENTS = {"import_linkedin", "dispatch_reassessments", "reassess_users"}
+# not behind the API: EventBridge Scheduler's input and an SQS event (tests/integration/test_reassessment.py)
+BACKGROUND_EVENTS = {"dispatch_reassessments", "reassess_users", "import_linkedin", "authorize_request"}
 
 
 def test_there_is_one_event_per_function(template: SamTemplate) -> None:

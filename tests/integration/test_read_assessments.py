@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -51,23 +52,35 @@ def test_another_users_assessment_is_404_exactly_like_a_missing_one(
     assert not_yours.error["code"] == "not_found"
 
 
-@pytest.mark.parametrize(
-    "authorization",
-    [None, "", "Bearer", "Token abc", "Bearer rdy1.nope", "Bearer rdy1.u_00000000000000000000000000.short"],
-)
-def test_reading_without_a_valid_token_is_401(
+@pytest.mark.parametrize("authorization", [None, ""])
+def test_reading_without_a_token_is_401_from_the_gateway(
     api: ApiClient, alice: dict[str, Any], authorization: str | None
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
 
     response = api.get(f"/v1/assessments/{alice['assessment_id']}", headers=headers)
 
-    assert response.status == 401
-    assert response.error["code"] == "unauthorized"
-    assert response.headers["WWW-Authenticate"].startswith('Bearer realm="readiness"')
+    # the authorizer's identity source is missing: API Gateway answers without running anything
+    assert (response.status, response.body, response.function_id) == (
+        401,
+        {"message": "Unauthorized"},
+        "gateway",
+    )
 
 
-def test_a_wrong_secret_for_the_owners_user_id_is_401(api: ApiClient, alice: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer", "Token abc", "Bearer rdy1.nope", "Bearer rdy1.u_00000000000000000000000000.short"],
+)
+def test_reading_with_a_malformed_token_is_refused(
+    api: ApiClient, alice: dict[str, Any], authorization: str
+) -> None:
+    response = api.get(f"/v1/assessments/{alice['assessment_id']}", headers={"Authorization": authorization})
+
+    assert (response.status, response.body) == (403, {"message": "Forbidden"})
+
+
+def test_a_wrong_secret_for_the_owners_user_id_is_refused(api: ApiClient, alice: dict[str, Any]) -> None:
     scheme, user_id, _secret = alice["user_token"].split(".")
     forged = f"{scheme}.{user_id}.{'A' * 43}"
 
@@ -75,15 +88,35 @@ def test_a_wrong_secret_for_the_owners_user_id_is_401(api: ApiClient, alice: dic
     missing = api.get("/v1/assessments/a_01k4bwz8e9f0g1h2j3k4m5n6p7", token=forged)
     history = api.get(f"/v1/users/{user_id}/assessments", token=forged)
 
-    assert (read.status, missing.status, history.status) == (401, 401, 401)
+    assert (read.status, missing.status, history.status) == (403, 403, 403)
 
 
-def test_a_token_of_no_user_is_401_not_404(api: ApiClient, alice: dict[str, Any]) -> None:
+def test_a_token_of_no_user_is_refused_not_404(api: ApiClient, alice: dict[str, Any]) -> None:
     stranger = issue_user_token()
 
-    assert api.get(f"/v1/assessments/{alice['assessment_id']}", token=stranger.token).status == 401
-    assert api.get(f"/v1/users/{alice['user_id']}/assessments", token=stranger.token).status == 401
-    assert api.get(f"/v1/users/{stranger.user_id}/assessments", token=stranger.token).status == 401
+    assert api.get(f"/v1/assessments/{alice['assessment_id']}", token=stranger.token).status == 403
+    assert api.get(f"/v1/users/{alice['user_id']}/assessments", token=stranger.token).status == 403
+    assert api.get(f"/v1/users/{stranger.user_id}/assessments", token=stranger.token).status == 403
+
+
+def test_the_function_itself_refuses_a_request_the_authorizer_did_not_pass(
+    api: ApiClient, alice: dict[str, Any]
+) -> None:
+    """Defence in depth: without the authorizer's context (a route deployed without it) it is a 401."""
+    import functions.get_assessment.app as get_assessment
+    from tests.integration.conftest import EVENTS
+
+    api.get("/v1/openapi.json")  # any request: sets up the environment
+    event = json.loads((EVENTS / "get_assessment.json").read_text())
+    event["requestContext"].pop("authorizer")
+    event["pathParameters"] = {"assessment_id": alice["assessment_id"]}
+    event["headers"]["authorization"] = f"Bearer {alice['user_token']}"  # never read by the function
+
+    raw = get_assessment.lambda_handler(event, api.context)
+
+    assert raw["statusCode"] == 401
+    assert json.loads(raw["body"])["error"]["code"] == "unauthorized"
+    assert raw["headers"]["WWW-Authenticate"].startswith('Bearer realm="readiness"')
 
 
 def test_history_is_newest_first_across_pages(api: ApiClient, alice: dict[str, Any]) -> None:

@@ -136,7 +136,7 @@ def test_credentials_come_first_and_another_users_schedule_is_not_found(api: Api
 
     assert api.request("PUT", _path(user_id), body={"cadence_days": 3}).status == 401
     assert api.get(_path(user_id)).status == 401
-    assert api.get(_path(user_id), token=token[:-1] + ("A" if token[-1] != "A" else "B")).status == 401
+    assert api.get(_path(user_id), token=token[:-1] + ("A" if token[-1] != "A" else "B")).status == 403
     for method in ("GET", "DELETE"):
         response = api.request(method, _path(other_id), token=token)
         assert response.status == 404, method
@@ -146,12 +146,13 @@ def test_credentials_come_first_and_another_users_schedule_is_not_found(api: Api
     assert api.get(_path("not-a-user-id"), token=token).status == 404
 
 
-def test_a_token_of_a_user_who_does_not_exist_is_401(api: ApiClient) -> None:
+def test_a_token_of_a_user_who_does_not_exist_is_refused(api: ApiClient) -> None:
     ghost = "u_" + "0" * 26
     token = f"rdy1.{ghost}." + "A" * 43
-    assert api.request("PUT", _path(ghost), body={"cadence_days": 30}, token=token).status == 401
-    assert api.get(_path(ghost), token=token).status == 401
-    assert api.request("DELETE", _path(ghost), token=token).status == 401
+    # the authorizer refuses it (403 from API Gateway) before any function runs
+    assert api.request("PUT", _path(ghost), body={"cadence_days": 30}, token=token).status == 403
+    assert api.get(_path(ghost), token=token).status == 403
+    assert api.request("DELETE", _path(ghost), token=token).status == 403
 
 
 def test_each_route_costs_one_to_three_requests_and_never_scans(api: ApiClient) -> None:

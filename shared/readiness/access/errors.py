@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from readiness.errors import ReadinessError
+from readiness.errors import NotFound, ReadinessError
 
 
 class Forbidden(ReadinessError):
     """The caller is authenticated, but this route is not for their kind of credential (403)."""
 
 
-class NotYours(ReadinessError):
+class NotYours(NotFound):
     """The object is not the caller's (or does not exist): 404, the same answer either way."""

@@ -10,6 +10,7 @@ consenting student) are the use cases' business and answer 404.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -71,9 +72,46 @@ ROUTE_POLICY: dict[str, RouteAccess] = {
     "GET /v1/centres/me/students": RouteAccess(
         AuthorizerName.REQUIRED, frozenset({CENTRE_SECRET}), "a centre, with its secret key"
     ),
+    "POST /v1/users/{user_id}/activities": RouteAccess(
+        AuthorizerName.REQUIRED,
+        frozenset({USER, CENTRE_SECRET}),
+        "the user, or a centre's secret key for a student who shares results with it",
+    ),
+    "POST /v1/users/{user_id}/imports": RouteAccess(AuthorizerName.REQUIRED, frozenset({USER}), "the user"),
+    "GET /v1/users/{user_id}/imports/{import_id}": RouteAccess(
+        AuthorizerName.REQUIRED, frozenset({USER}), "the user"
+    ),
+    "PUT /v1/users/{user_id}/schedule": RouteAccess(
+        AuthorizerName.REQUIRED,
+        frozenset({USER, CENTRE_SECRET}),
+        "the user, or a centre's secret key for a student who shares results with it",
+    ),
+    "GET /v1/users/{user_id}/schedule": RouteAccess(
+        AuthorizerName.REQUIRED,
+        frozenset({USER, CENTRE_SECRET}),
+        "the user, or a centre's secret key for a student who shares results with it",
+    ),
+    "DELETE /v1/users/{user_id}/schedule": RouteAccess(
+        AuthorizerName.REQUIRED,
+        frozenset({USER, CENTRE_SECRET}),
+        "the user, or a centre's secret key for a student who shares results with it",
+    ),
     "GET /v1/openapi.json": RouteAccess(AuthorizerName.NONE, ANYONE, "anyone"),
     "$default": RouteAccess(AuthorizerName.NONE, ANYONE, "anyone (404, 405, CORS preflight)"),
 }
+
+
+def routes_for_path(path: str) -> list[RouteAccess]:
+    """The policies of every route whose path template matches a concrete path (any method)."""
+    found = []
+    for route_key, access in ROUTE_POLICY.items():
+        if route_key == "$default":
+            continue
+        _method, template = route_key.split(" ", 1)
+        pattern = re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+        if re.fullmatch(re.sub(r"\{\w+\}", "[^/]+", pattern), path):
+            found.append(access)
+    return found
 
 
 def route_access(route_key: str) -> RouteAccess | None:

@@ -22,8 +22,8 @@ def principal_resolver() -> PrincipalResolver:
     from readiness.store.dynamodb import DynamoDBAssessmentRepository
 
     settings = get_settings()
-    users = DynamoDBAssessmentRepository(dynamodb_client(), settings.require_table())
-    widget_origins = [o for o in allowed_origins(getattr(settings, "web_origins", "") or "") if o != "*"]
+    users = DynamoDBAssessmentRepository(dynamodb_client(), settings.require_table())  # owner_token_hash
+    widget_origins = [o for o in allowed_origins(settings.web_origins) if o != "*"]
     return PrincipalResolver(users, centre_store(), widget_origins=widget_origins)
 
 
@@ -39,7 +39,7 @@ def cohort_service() -> CohortService:
 
 @cache
 def centre_ledger() -> CentreLedger:
-    return CentreLedger(centre_store())
+    return CentreLedger()
 
 
 def reset() -> None:

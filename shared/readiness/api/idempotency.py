@@ -1,7 +1,8 @@
 """Safe retries of POST /v1/assessments with Powertools Idempotency, keyed per caller.
 
-- The idempotency record is keyed on (caller, Idempotency-Key): the caller is the hash of their
-  token, or "anonymous" for a first submission; the payload is validated by its canonical digest,
+- The idempotency record is keyed on (caller, Idempotency-Key): the caller is the user the
+  authorizer verified, or "anonymous" for a first submission, and the centre whose publishable key
+  came with it (``u_...@c_...``, ``anonymous@-``); the payload is validated by its canonical digest,
   so the same key with another payload is a conflict (409), never a silent replay.
 - The stored response is packed (compact JSON, zlib) to keep the record at a few write units.
 - A new user's token must not sit in the idempotency table in the clear (tokens are stored only
@@ -36,7 +37,7 @@ StoredResponse = dict[str, Any]  # {"body": {...}, "sealed_token": str | None}
 @dataclass(frozen=True, slots=True)
 class IdempotentCall:
     key: str
-    caller: str  # a token hash, or ANONYMOUS_CALLER
+    caller: str  # <user id or ANONYMOUS_CALLER>@<centre id or ->
     payload_digest: str
 
     def record_data(self) -> dict[str, str]:

@@ -14,10 +14,13 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel, ConfigDict, Field
 
+from readiness.access.errors import Forbidden, NotYours
+from readiness.access.http import principal_of
+from readiness.access.principal import PrincipalKind
 from readiness.api.errors import InvalidRequest, MalformedBody
 from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, parse_limit
 from readiness.errors import FieldError
-from readiness.identity import Credential, credential_from_authorization, require_credential
+from readiness.identity import AuthenticationRequired, Credential, VerifiedUser
 from readiness.submission import Submission, parse_submission
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -33,6 +36,7 @@ class AssessmentRequest:
     credential: Credential | None
     idempotency_key: str | None = field(repr=False)
     payload_digest: str  # SHA-256 of the canonical JSON body: "the same payload" for idempotency
+    centre_id: str | None = None  # sent with a centre's publishable key: the student joins that centre
 
 
 class HistoryQuery(BaseModel):
@@ -78,8 +82,10 @@ def canonical_digest(document: Any) -> str:
 
 
 def assessment_request(event: APIGatewayProxyEventV2, *, now: datetime) -> AssessmentRequest:
-    """Credentials first (401 before anything else), then the retry key, then the body."""
-    credential = credential_from_authorization(event.headers.get("authorization"))
+    """Who asks (the authorizer said), then the retry key, then the body."""
+    principal = principal_of(event.raw_event)
+    credential = VerifiedUser(principal.user_id) if principal.user_id else None
+    centre_id = principal.centre_id if principal.kind is PrincipalKind.CENTRE_PUBLIC else None
     key = idempotency_key(event)
     # the raw bytes: the domain parses and validates JSON in one pass and enforces the size limit
     submission = parse_submission(body_bytes(event), now=now)
@@ -89,11 +95,34 @@ def assessment_request(event: APIGatewayProxyEventV2, *, now: datetime) -> Asses
         idempotency_key=key,
         # "the same payload" is the same submission, however its JSON was spaced or ordered
         payload_digest=canonical_digest(submission.model_dump(mode="json")) if key else "",
+        centre_id=centre_id,
     )
 
 
 def owner_credential(event: APIGatewayProxyEventV2) -> Credential:
-    return require_credential(event.headers.get("authorization"))
+    """The calling user, as the authorizer verified them (never read from a header here)."""
+    principal = principal_of(event.raw_event)
+    if principal.kind is PrincipalKind.USER and principal.user_id:
+        return VerifiedUser(principal.user_id)
+    if principal.kind is PrincipalKind.ANONYMOUS:
+        raise AuthenticationRequired("this route needs 'Authorization: Bearer <user_token>'")
+    raise Forbidden("this route is for users")
+
+
+def acting_for(event: APIGatewayProxyEventV2, user_id: str) -> Credential:
+    """Who acts on ``user_id``'s resources: the user themself, or a centre (secret key) they share with.
+
+    A centre acting for anyone who is not its student, or who does not share with it, gets the same
+    404 as for a user who does not exist.
+    """
+    principal = principal_of(event.raw_event)
+    if principal.kind is PrincipalKind.CENTRE_SECRET and principal.centre_id:
+        from readiness.access.runtime import consent_service
+
+        if not consent_service().allows(user_id, principal.centre_id):
+            raise NotYours("not a student who shares with this centre")
+        return VerifiedUser(user_id)
+    return owner_credential(event)
 
 
 def history_query(event: APIGatewayProxyEventV2, user_id: str) -> HistoryQuery:

@@ -1,4 +1,5 @@
-"""The resolver every function uses: CORS, and each domain exception mapped to HTTP exactly once."""
+"""The resolver every function uses: the route's access policy, CORS, each domain exception mapped to
+HTTP exactly once."""
 
 from __future__ import annotations
 
@@ -7,10 +8,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 
+from readiness.access.cors import allowed_origins, preflight_headers, response_headers
+from readiness.access.errors import Forbidden
+from readiness.access.http import principal_of
+from readiness.access.policy import AuthorizerName, admits, routes_for_path
+from readiness.access.principal import PrincipalKind
 from readiness.api.errors import (
     IdempotencyKeyReused,
     IdempotentRequestInProgress,
@@ -30,20 +36,12 @@ _BEARER_CHALLENGE = 'Bearer realm="readiness"'
 
 
 def create_resolver(logger: Logger, metrics: Metrics | None = None) -> APIGatewayHttpResolver:
-    """An HTTP API (payload v2) resolver with the API's CORS policy and error envelope.
+    """An HTTP API (payload v2) resolver with the API's error envelope (``serve`` adds CORS and policy).
 
     With ``metrics``, every error response counts one metric of its kind (so that, with a success
     metric in each route, no invocation flushes an empty metric set).
     """
-    settings = get_settings()
-    app = APIGatewayHttpResolver(
-        cors=CORSConfig(
-            allow_origin=settings.cors_allow_origin,
-            allow_headers=["Authorization", "Content-Type", IDEMPOTENCY_KEY_HEADER],
-            expose_headers=["Retry-After", "X-Correlation-Id", "Location", "Idempotent-Replayed"],
-            max_age=600,
-        ),
-    )
+    app = APIGatewayHttpResolver()
     _install_error_handlers(app, logger, metrics)
     return app
 
@@ -107,6 +105,11 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
             headers={"WWW-Authenticate": f'{_BEARER_CHALLENGE}, error="invalid_token"'},
         )
 
+    def forbidden(exc: Forbidden) -> Response[str]:
+        _count(metrics, "AccessDenied")
+        logger.info("request rejected: not for this kind of credential")
+        return error_response(403, "forbidden", "This route is not for this kind of credential.")
+
     def not_found(exc: NotFound | ScheduleNotFound) -> Response[str]:
         _count(metrics, "NotFound")
         return error_response(404, "not_found", "Not found.")
@@ -164,6 +167,7 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
         (InvalidRequest, invalid_request),
         (AuthenticationRequired, authentication_required),
         (InvalidCredentials, invalid_credentials),
+        (Forbidden, forbidden),
         (NotFound, not_found),
         (ScheduleNotFound, not_found),
         (NotFoundError, route_not_found),
@@ -187,10 +191,57 @@ def log_unexpected(logger: Logger, exc: BaseException) -> None:
 def serve(
     app: APIGatewayHttpResolver, logger: Logger, event: Mapping[str, Any], context: Any
 ) -> dict[str, Any]:
-    """Resolve one event; whatever happens, the answer is an HTTP response in the API's envelope."""
+    """Resolve one event; whatever happens, the answer is an HTTP response in the API's envelope.
+
+    Before the route runs: a CORS preflight is answered, and the route's access policy is checked
+    against the principal the authorizer put in the event (API Gateway has checked it already;
+    this holds even if a route were deployed without its authorizer). Every answer gets the CORS
+    headers its principal allows.
+    """
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    principal = principal_of(event)
+    allow = allowed_origins(get_settings().cors_allow_origin)
+    method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")).upper()
+    if method == "OPTIONS" and "access-control-request-method" in headers:
+        path = str(((event.get("requestContext") or {}).get("http") or {}).get("path", ""))
+        publishable = any(
+            access.authorizer is AuthorizerName.OPTIONAL for access in routes_for_path(_api_path(path, event))
+        )
+        cors = preflight_headers(headers.get("origin"), publishable_route=publishable, allow=allow)
+        return finish({"statusCode": 204, "headers": cors, "body": "", "isBase64Encoded": False}, event)
+    route_key = str(event.get("routeKey") or "")
     try:
-        response = app.resolve(event, context)
+        if not admits(route_key, principal):
+            response = _refusal(principal.kind is PrincipalKind.ANONYMOUS)
+        else:
+            response = app.resolve(event, context)
     except Exception as exc:  # the resolver itself failed (an exception handler raised)
         log_unexpected(logger, exc)
         response = internal_error_payload()
+    response.setdefault("headers", {}).update(response_headers(headers.get("origin"), principal, allow))
     return finish(response, event)
+
+
+def _refusal(anonymous: bool) -> dict[str, Any]:
+    if anonymous:
+        refused = error_response(
+            401,
+            "unauthorized",
+            "This route needs credentials: see GET /v1/openapi.json.",
+            headers={"WWW-Authenticate": _BEARER_CHALLENGE},
+        )
+    else:
+        refused = error_response(403, "forbidden", "This route is not for this kind of credential.")
+    return {
+        "statusCode": refused.status_code,
+        "headers": dict(refused.headers),
+        "body": refused.body,
+        "isBase64Encoded": False,
+    }
+
+
+def _api_path(raw_path: str, event: Mapping[str, Any]) -> str:
+    stage = str((event.get("requestContext") or {}).get("stage") or "$default")
+    if stage != "$default" and raw_path.startswith(f"/{stage}/"):
+        return raw_path[len(stage) + 1 :]
+    return raw_path

@@ -13,6 +13,7 @@ from readiness.errors import FieldError
 JSON = "application/json"
 NO_STORE = "no-store"  # personal data: no shared or browser cache keeps it
 PUBLIC_CACHE = "public, max-age=300"
+PRIVATE_CACHE = "private, max-age=300"  # one centre's branded copy: not for shared caches
 INTERNAL_ERROR_MESSAGE = "An unexpected error occurred; it has been logged."
 
 

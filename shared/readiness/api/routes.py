@@ -13,6 +13,9 @@ SCHEDULE = "/v1/users/<user_id>/schedule"
 USER_ACTIVITIES = "/v1/users/<user_id>/activities"
 USER_IMPORTS = "/v1/users/<user_id>/imports"
 USER_IMPORT = "/v1/users/<user_id>/imports/<import_id>"
+CONSENT = "/v1/users/<user_id>/consents/<centre_id>"
+CENTRE_SUMMARY = "/v1/centres/me/summary"
+CENTRE_STUDENTS = "/v1/centres/me/students"
 
 PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", QUESTIONNAIRE),
@@ -26,6 +29,10 @@ PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", USER_ACTIVITIES),
     ("POST", USER_IMPORTS),
     ("GET", USER_IMPORT),
+    ("GET", CONSENT),
+    ("PUT", CONSENT),
+    ("GET", CENTRE_SUMMARY),
+    ("GET", CENTRE_STUDENTS),
 )
 
 

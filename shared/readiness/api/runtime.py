@@ -108,3 +108,6 @@ def reset() -> None:
     activity_service.cache_clear()
     import_service.cache_clear()
     idempotency._runner.cache_clear()
+    from readiness.access import runtime as access_runtime
+
+    access_runtime.reset()

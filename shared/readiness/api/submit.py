@@ -27,7 +27,9 @@ def submit_assessment(
     service = assessment_service()
 
     if request.idempotency_key is None:
-        created = service.create(request.submission, credential=request.credential, now=now)
+        created = service.create(
+            request.submission, credential=request.credential, now=now, joining=request.centre_id
+        )
         body = created.assessment.model_dump(mode="json")
         if created.user_token is not None:
             body["user_token"] = created.user_token
@@ -35,12 +37,16 @@ def submit_assessment(
 
     call = IdempotentCall(
         key=request.idempotency_key,
-        caller=request.credential.token_hash if request.credential else ANONYMOUS_CALLER,
+        # keys are scoped to the caller: the user (or a first visitor) and the centre it came through
+        caller=f"{request.credential.user_id if request.credential else ANONYMOUS_CALLER}"
+        f"@{request.centre_id or '-'}",
         payload_digest=request.payload_digest,
     )
 
     def produce() -> StoredResponse:
-        created = service.create(request.submission, credential=request.credential, now=now)
+        created = service.create(
+            request.submission, credential=request.credential, now=now, joining=request.centre_id
+        )
         sealed = seal(created.user_token, call) if created.user_token is not None else None
         return {"body": created.assessment.model_dump(mode="json"), "sealed_token": sealed}
 

@@ -4,9 +4,13 @@
 | --- | --- | --- |
 | centre | ``CENTRE#<centre_id>`` | ``CENTRE`` |
 | listing (for ``centre list``) | ``CENTRES`` | ``CENTRE#<centre_id>`` |
-| membership (consent, what is counted) | ``USER#<user_id>`` | ``CENTRE#<centre_id>`` |
+| membership (consent, what is counted) | ``USER#<user_id>`` | ``USER#CENTRE#<centre_id>`` |
 | roster entry (consenting students only) | ``CENTRE#<centre_id>#STUDENTS`` | ``STUDENT#<user_id>`` |
 | counter shard 0..15 | ``CENTRE#<centre_id>#AGG#<nn>`` | ``AGG`` |
+
+A membership's sort key starts with ``USER`` like the user item and the activity items, so the one
+Query that loads a user's scoring inputs (readiness.inputs) brings their memberships too: a new
+assessment knows which centres to count it for without another request.
 
 The shard number is part of the partition key, so a busy centre's writes spread over 16 partition
 keys; the summary reads all 16 (and the centre) with one BatchGetItem, whatever the cohort's size.
@@ -29,6 +33,7 @@ CENTRE_PREFIX = "CENTRE#"
 CENTRE_SK = "CENTRE"
 REGISTRY_PK = "CENTRES"
 USER_PREFIX = "USER#"  # the user's partition (readiness.store.dynamodb keeps assessments there too)
+MEMBERSHIP_PREFIX = "USER#CENTRE#"  # under the user's inputs prefix ("USER"): loaded with them
 STUDENTS_SUFFIX = "#STUDENTS"
 STUDENT_PREFIX = "STUDENT#"
 AGG_SUFFIX = "#AGG#"
@@ -52,7 +57,7 @@ def centre_key(centre_id: str) -> dict[str, dict[str, str]]:
 
 
 def membership_key(user_id: str, centre_id: str) -> dict[str, dict[str, str]]:
-    return {"PK": {"S": USER_PREFIX + user_id}, "SK": {"S": CENTRE_PREFIX + centre_id}}
+    return {"PK": {"S": USER_PREFIX + user_id}, "SK": {"S": MEMBERSHIP_PREFIX + centre_id}}
 
 
 def roster_key(centre_id: str, user_id: str) -> dict[str, dict[str, str]]:
@@ -384,7 +389,10 @@ class DynamoDBCentreStore:
             "query",
             TableName=self._table,
             KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": USER_PREFIX + user_id}, ":prefix": {"S": CENTRE_PREFIX}},
+            ExpressionAttributeValues={
+                ":pk": {"S": USER_PREFIX + user_id},
+                ":prefix": {"S": MEMBERSHIP_PREFIX},
+            },
             ConsistentRead=True,
         )
         return [membership_from_item(item) for item in response.get("Items") or []]
@@ -468,8 +476,16 @@ def call_dynamodb(client: Any, operation: str, **request: Any) -> dict[str, Any]
     return response
 
 
-def transact_write(client: Any, items: list[dict[str, Any]], *, conflict: Exception) -> None:
-    """TransactWriteItems; a failed condition raises ``conflict``, a conflicting transaction is a 503."""
+class ConditionsFailed(StoreError):
+    """A transaction was cancelled because conditions failed: ``indexes`` says which of its items."""
+
+    def __init__(self, indexes: list[int]) -> None:
+        self.indexes = indexes
+        super().__init__(f"transaction conditions failed at items {indexes}")
+
+
+def transact_write_indexed(client: Any, items: list[dict[str, Any]]) -> None:
+    """TransactWriteItems that says which items' conditions failed (the caller knows what each one was)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -478,9 +494,13 @@ def transact_write(client: Any, items: list[dict[str, Any]], *, conflict: Except
         code = str(exc.response.get("Error", {}).get("Code", ""))
         if code == "TransactionCanceledException":
             reasons = [str(r.get("Code", "None")) for r in exc.response.get("CancellationReasons") or []]
-            if "ConditionalCheckFailed" in reasons:
-                raise conflict from None
-            if any(reason in ("TransactionConflict", "ThrottlingError") for reason in reasons):
+            failed = [index for index, reason in enumerate(reasons) if reason == "ConditionalCheckFailed"]
+            if failed:
+                raise ConditionsFailed(failed) from None
+            if any(
+                reason in ("TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded")
+                for reason in reasons
+            ):
                 raise StoreUnavailable("DynamoDB transact_write_items: conflict") from None
             raise StoreError(f"DynamoDB transaction cancelled: {', '.join(sorted(set(reasons)))}") from None
         if code in TRANSIENT_ERROR_CODES:
@@ -488,3 +508,11 @@ def transact_write(client: Any, items: list[dict[str, Any]], *, conflict: Except
         raise StoreError(f"DynamoDB transact_write_items failed: {code or 'unknown error'}") from None
     except BotoCoreError as exc:
         raise StoreUnavailable(f"DynamoDB transact_write_items: {type(exc).__name__}") from None
+
+
+def transact_write(client: Any, items: list[dict[str, Any]], *, conflict: Exception) -> None:
+    """TransactWriteItems; any failed condition raises ``conflict``, a conflicting transaction is a 503."""
+    try:
+        transact_write_indexed(client, items)
+    except ConditionsFailed:
+        raise conflict from None

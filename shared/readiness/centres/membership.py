@@ -17,21 +17,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from readiness.centres.aggregates import CountedAssessment, counter_deltas, expired_month_attributes
-from readiness.errors import ReadinessError
+from readiness.errors import FieldError, InvalidSubmission, NotFound
+from readiness.store.errors import StoreUnavailable
 
 MAX_CENTRES_PER_STUDENT = 20  # one transaction: the assessment plus three items per centre, under 100
 
 
-class MembershipNotFound(ReadinessError):
+class MembershipNotFound(NotFound):
     """The user is not a student of that centre (or it is not the caller's to ask about)."""
 
 
-class TooManyCentres(ReadinessError):
-    """A student may belong to at most MAX_CENTRES_PER_STUDENT centres."""
+class TooManyCentres(InvalidSubmission):
+    """A student may belong to at most MAX_CENTRES_PER_STUDENT centres (nothing is written)."""
+
+    def __init__(self) -> None:
+        message = f"you already belong to {MAX_CENTRES_PER_STUDENT} career centres, the most there can be"
+        super().__init__([FieldError("headers.X-Readiness-Key", message)])
 
 
-class MembershipChanged(ReadinessError):
-    """A concurrent write changed the membership first; read again and retry."""
+class MembershipChanged(StoreUnavailable):
+    """A concurrent write changed the membership first: nothing was written; read again and retry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +130,7 @@ def plan_assessment(
     targets = list(current.values())
     if joining is not None and joining not in current:
         if len(current) >= MAX_CENTRES_PER_STUDENT:
-            raise TooManyCentres(f"a student can belong to at most {MAX_CENTRES_PER_STUDENT} centres")
+            raise TooManyCentres()
         targets.append(Membership(user_id=user_id, centre_id=joining, joined_at=now))
     membership_writes: list[MembershipWrite] = []
     shard_writes: list[ShardIncrement] = []

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from readiness.errors import FieldError, ReadinessError
+from readiness.errors import FieldError, NotFound, ReadinessError
 
 # Crockford's base32, lower-cased (as user and assessment ids): no i, l, o, u.
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -41,7 +41,7 @@ class InvalidCentre(ReadinessError):
         super().__init__("; ".join(f"{d.field}: {d.message}" for d in details))
 
 
-class CentreNotFound(ReadinessError):
+class CentreNotFound(NotFound):
     """No such centre (or, to a caller, not one it may see)."""
 
 

@@ -7,7 +7,7 @@ passed in (``now``); the counter shard is drawn by an injected function (random 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -145,18 +145,24 @@ def counted_assessment(
 
 
 class CentreLedger:
-    """What an assessment write changes for the centres its student belongs to (or joins)."""
+    """What an assessment write changes for the centres its student belongs to (or joins).
 
-    def __init__(
-        self, repository: MembershipRepository, pick_shard: Callable[[], int] = random_shard
-    ) -> None:
-        self._repository = repository
+    The memberships come with the user's scoring inputs (one Query, readiness.inputs), so planning
+    reads nothing more.
+    """
+
+    def __init__(self, pick_shard: Callable[[], int] = random_shard) -> None:
         self._pick_shard = pick_shard
 
     def plan(
-        self, user_id: str, counted: CountedAssessment, *, joining: str | None, new_user: bool, now: datetime
+        self,
+        user_id: str,
+        counted: CountedAssessment,
+        *,
+        memberships: Sequence[Membership],
+        joining: str | None,
+        now: datetime,
     ) -> CentreWrites:
-        memberships = [] if new_user else self._repository.memberships(user_id)
         if not memberships and joining is None:
             return CentreWrites()
         return plan_assessment(

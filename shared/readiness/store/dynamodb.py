@@ -5,9 +5,9 @@ activity outgrows one Query page or one batch. Reads are strongly consistent so 
 is readable, and listed, the moment its POST has answered.
 
 A user's partition: assessment items (``ASSESSMENT#<id>``), the user item (``USER``: token hash and
-the latest assessment with its answers) and activity items (``USER#ACTIVITY#<batch id>``). The user
-item and the activity items share the ``USER`` prefix, so everything the next assessment is scored
-from is one Query.
+the latest assessment with its answers), activity items (``USER#ACTIVITY#<batch id>``) and career
+centre memberships (``USER#CENTRE#<centre id>``, readiness.centres.dynamodb). They share the ``USER``
+prefix, so everything the next assessment is scored from, and counted for, is one Query.
 """
 
 from __future__ import annotations
@@ -17,6 +17,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from readiness.centres.dynamodb import (
+    MEMBERSHIP_PREFIX,
+    ConditionsFailed,
+    centre_transact_items,
+    membership_from_item,
+    transact_write_indexed,
+)
+from readiness.centres.membership import CentreWrites, Membership, MembershipChanged
 from readiness.identity import new_activity_batch_id
 from readiness.store.activity import pack_batches, unpack_events
 from readiness.store.codec import CorruptRecord, pack_json, unpack_json
@@ -119,7 +127,12 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
     """AssessmentRepository on the table: assessments, the user item and activity items."""
 
     def add(
-        self, assessment: StoredAssessment, *, activity: Sequence[ActivityEvent] = (), random_id: bool = False
+        self,
+        assessment: StoredAssessment,
+        *,
+        activity: Sequence[ActivityEvent] = (),
+        random_id: bool = False,
+        centre_writes: CentreWrites | None = None,
     ) -> None:
         # The assessment, the user item that now points at it, and new activity, in one request: a
         # BatchWriteItem for a random id, else a transaction whose condition keeps a derived id unique.
@@ -138,19 +151,22 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
                 summary.user_id, activity, source="assessment", now=summary.created_at, import_id=None
             ),
         ]
-        if random_id:
+        if random_id and not centre_writes:
             self._batch_write(items)
             return
-        if len(items) > TRANSACTION_LIMIT:
-            raise ValueError(
-                f"at most {TRANSACTION_LIMIT - 2} activity items can be stored with an assessment"
-            )
         puts: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": item}} for item in items]
         puts[0]["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+        if centre_writes:
+            # counted with the assessment, all or nothing (readiness.centres.membership)
+            puts += centre_transact_items(self._table, centre_writes)
+        if len(puts) > TRANSACTION_LIMIT:
+            raise ValueError(f"at most {TRANSACTION_LIMIT} items can be stored with an assessment")
         try:
-            self._call("transact_write_items", TransactItems=puts)
-        except ConditionFailed:
-            raise AssessmentAlreadyExists("an assessment with this id already exists") from None
+            transact_write_indexed(self._client, puts)
+        except ConditionsFailed as failed:
+            if 0 in failed.indexes:
+                raise AssessmentAlreadyExists("an assessment with this id already exists") from None
+            raise MembershipChanged("a concurrent assessment of this student was counted first") from None
 
     def load_inputs(self, user_id: str) -> StoredInputs:
         request: dict[str, Any] = {
@@ -162,6 +178,7 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
         token_hash: str | None = None
         latest: StoredAssessment | None = None
         activity: list[ActivityEvent] = []
+        memberships: list[Membership] = []
         items = 0
         while True:
             response = self._call("query", **request)
@@ -169,6 +186,8 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
                 sort_key = found["SK"]["S"]
                 if sort_key == USER_ITEM:
                     token_hash, latest = _from_user_item(found)
+                elif sort_key.startswith(MEMBERSHIP_PREFIX):
+                    memberships.append(membership_from_item(found))
                 elif sort_key.startswith(ACTIVITY_PREFIX):
                     items += 1
                     try:
@@ -179,7 +198,11 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
                 break
             request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return StoredInputs(
-            owner_token_hash=token_hash, latest=latest, activity=activity, activity_items=items
+            owner_token_hash=token_hash,
+            latest=latest,
+            activity=activity,
+            activity_items=items,
+            memberships=memberships,
         )
 
     def add_activity(

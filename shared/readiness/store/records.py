@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 
 if TYPE_CHECKING:
     from readiness.activity import ActivityEvent
+    from readiness.centres.membership import CentreWrites, Membership
 
 ActivitySource = Literal["assessment", "api", "import", "migrated"]
 
@@ -67,19 +68,26 @@ class StoredInputs:
     ``owner_token_hash`` and ``latest`` are None when there is no user item: an unknown user, or one
     whose assessments were stored before activity had items of its own (see readiness.inputs).
     ``activity`` is every stored event, oldest item first, repeats across items included.
+    ``memberships`` are the career centres the user is a student of (their items share the prefix).
     """
 
     owner_token_hash: str | None = field(repr=False)
     latest: StoredAssessment | None = field(repr=False)
     activity: list[ActivityEvent] = field(repr=False)
     activity_items: int = 0
+    memberships: list[Membership] = field(default_factory=list, repr=False)
 
 
 class AssessmentRepository(Protocol):
     """Assessments, the user item and stored activity, by user (requests per call: docs/data-model.md)."""
 
     def add(
-        self, assessment: StoredAssessment, *, activity: Sequence[ActivityEvent] = (), random_id: bool = False
+        self,
+        assessment: StoredAssessment,
+        *,
+        activity: Sequence[ActivityEvent] = (),
+        random_id: bool = False,
+        centre_writes: CentreWrites | None = None,
     ) -> None:
         """Store a new assessment, make it the user's latest (the user item), and store ``activity``
         (pseudonymised events not stored before) with it, in one request.
@@ -88,10 +96,15 @@ class AssessmentRepository(Protocol):
         what a derived id (a scheduled re-assessment's) needs. ``random_id=True`` says the id was drawn
         at random (new_assessment_id: 80 random bits per millisecond) and skips the condition, which
         halves the write's cost (a batch write instead of a transaction).
+
+        ``centre_writes`` (the student's centres' counters, memberships and roster) go in the same
+        transaction, so an assessment is never stored without being counted, or counted twice;
+        MembershipChanged when a concurrent assessment of the same student got there first.
         """
 
     def load_inputs(self, user_id: str) -> StoredInputs:
-        """The user item and every activity item: one Query (more pages only for very long histories)."""
+        """The user item, every activity item and the centre memberships: one Query (more pages only for
+        very long histories)."""
 
     def add_activity(
         self,

@@ -92,11 +92,21 @@ def test_a_key_for_a_missing_centre_is_unknown(store: InMemoryCentreStore) -> No
 def test_joining_counts_once_and_later_assessments_replace(store: InMemoryCentreStore) -> None:
     centre_id = CentreAdmin(store).create(settings(k=2), now=NOW).centre.centre_id
     shards = itertools.cycle(range(16))
-    ledger = CentreLedger(store, pick_shard=lambda: next(shards))
-    store.apply(ledger.plan("u1", counted(40, "a1", 3), joining=centre_id, new_user=True, now=NOW))
-    store.apply(ledger.plan("u2", counted(60, "a2", 2), joining=centre_id, new_user=True, now=NOW))
+    ledger = CentreLedger(pick_shard=lambda: next(shards))
+    store.apply(
+        ledger.plan(
+            "u1", counted(40, "a1", 3), memberships=store.memberships("u1"), joining=centre_id, now=NOW
+        )
+    )
+    store.apply(
+        ledger.plan(
+            "u2", counted(60, "a2", 2), memberships=store.memberships("u2"), joining=centre_id, now=NOW
+        )
+    )
     # u1 again, without the key (e.g. on the product's own site, or a scheduled re-assessment)
-    store.apply(ledger.plan("u1", counted(80, "a3"), joining=None, new_user=False, now=NOW))
+    store.apply(
+        ledger.plan("u1", counted(80, "a3"), memberships=store.memberships("u1"), joining=None, now=NOW)
+    )
     summary = CohortService(store).summary(centre_id, now=NOW)
     assert summary.students == 2
     assert summary.mean_score == 70.0
@@ -104,17 +114,23 @@ def test_joining_counts_once_and_later_assessments_replace(store: InMemoryCentre
 
 
 def test_a_user_of_no_centre_writes_nothing_for_centres(store: InMemoryCentreStore) -> None:
-    ledger = CentreLedger(store)
-    assert not ledger.plan("u1", counted(40, "a1"), joining=None, new_user=True, now=NOW)
-    assert not ledger.plan("u1", counted(40, "a1"), joining=None, new_user=False, now=NOW)
+    ledger = CentreLedger()
+    assert not ledger.plan(
+        "u1", counted(40, "a1"), memberships=store.memberships("u1"), joining=None, now=NOW
+    )
+    assert not ledger.plan(
+        "u1", counted(40, "a1"), memberships=store.memberships("u1"), joining=None, now=NOW
+    )
 
 
 def test_two_racing_writes_for_one_student_cannot_both_count(store: InMemoryCentreStore) -> None:
     centre_id = CentreAdmin(store).create(settings(), now=NOW).centre.centre_id
-    ledger = CentreLedger(store, pick_shard=lambda: 0)
-    store.apply(ledger.plan("u1", counted(40, "a1"), joining=centre_id, new_user=True, now=NOW))
-    first = ledger.plan("u1", counted(50, "a2"), joining=None, new_user=False, now=NOW)
-    second = ledger.plan("u1", counted(60, "a3"), joining=None, new_user=False, now=NOW)
+    ledger = CentreLedger(pick_shard=lambda: 0)
+    store.apply(
+        ledger.plan("u1", counted(40, "a1"), memberships=store.memberships("u1"), joining=centre_id, now=NOW)
+    )
+    first = ledger.plan("u1", counted(50, "a2"), memberships=store.memberships("u1"), joining=None, now=NOW)
+    second = ledger.plan("u1", counted(60, "a3"), memberships=store.memberships("u1"), joining=None, now=NOW)
     store.apply(first)
     with pytest.raises(MembershipChanged):
         store.apply(second)
@@ -122,10 +138,12 @@ def test_two_racing_writes_for_one_student_cannot_both_count(store: InMemoryCent
 
 def test_consent_defaults_to_no_and_drives_the_roster(store: InMemoryCentreStore) -> None:
     centre_id = CentreAdmin(store).create(settings(), now=NOW).centre.centre_id
-    ledger = CentreLedger(store, pick_shard=lambda: 0)
+    ledger = CentreLedger(pick_shard=lambda: 0)
     consents = ConsentService(store)
     cohort = CohortService(store)
-    store.apply(ledger.plan("u1", counted(40, "a1"), joining=centre_id, new_user=True, now=NOW))
+    store.apply(
+        ledger.plan("u1", counted(40, "a1"), memberships=store.memberships("u1"), joining=centre_id, now=NOW)
+    )
     assert consents.get("u1", centre_id).consent is False
     assert cohort.students(centre_id, limit=10, after=None).items == []
     assert not consents.allows("u1", centre_id)
@@ -135,13 +153,17 @@ def test_consent_defaults_to_no_and_drives_the_roster(store: InMemoryCentreStore
     assert (entry.user_id, entry.score, entry.assessment_id) == ("u1", 40, "a1")
     assert consents.allows("u1", centre_id)
 
-    store.apply(ledger.plan("u1", counted(70, "a2"), joining=None, new_user=False, now=NOW))
+    store.apply(
+        ledger.plan("u1", counted(70, "a2"), memberships=store.memberships("u1"), joining=None, now=NOW)
+    )
     (entry,) = cohort.students(centre_id, limit=10, after=None).items
     assert (entry.score, entry.assessment_id) == (70, "a2")
 
     consents.set("u1", centre_id, False, now=NOW)
     assert cohort.students(centre_id, limit=10, after=None).items == []
-    store.apply(ledger.plan("u1", counted(75, "a3"), joining=None, new_user=False, now=NOW))
+    store.apply(
+        ledger.plan("u1", counted(75, "a3"), memberships=store.memberships("u1"), joining=None, now=NOW)
+    )
     assert cohort.students(centre_id, limit=10, after=None).items == []  # withdrawn stays withdrawn
 
 
@@ -153,11 +175,19 @@ def test_consent_for_a_centre_one_does_not_belong_to_is_not_found(store: InMemor
 
 def test_the_roster_pages(store: InMemoryCentreStore) -> None:
     centre_id = CentreAdmin(store).create(settings(), now=NOW).centre.centre_id
-    ledger = CentreLedger(store, pick_shard=lambda: 0)
+    ledger = CentreLedger(pick_shard=lambda: 0)
     consents = ConsentService(store)
     for number in range(5):
         user = f"u{number}"
-        store.apply(ledger.plan(user, counted(50, f"a{number}"), joining=centre_id, new_user=True, now=NOW))
+        store.apply(
+            ledger.plan(
+                user,
+                counted(50, f"a{number}"),
+                memberships=store.memberships(user),
+                joining=centre_id,
+                now=NOW,
+            )
+        )
         if number != 2:
             consents.set(user, centre_id, True, now=NOW)
     cohort = CohortService(store)

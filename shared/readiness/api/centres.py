@@ -1,4 +1,4 @@
-"""The centres' request and response documents of API v1 (consents, the roster), and roster cursors."""
+"""Career centres in API v1: consent and roster documents, the consent body, roster queries and cursors."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
+from readiness.api.errors import InvalidRequest
 from readiness.centres.membership import Membership, StudentEntry
 from readiness.centres.model import CENTRE_ID_PATTERN
 from readiness.errors import FieldError, InvalidSubmission
@@ -17,14 +18,6 @@ from readiness.result import Band, Confidence
 
 CURSOR_VERSION = 1
 MAX_CONSENT_BODY = 4096
-
-
-class InvalidCentreRequest(Exception):
-    """A query parameter or body field of a centres route is invalid; each problem names its field."""
-
-    def __init__(self, details: list[FieldError]) -> None:
-        self.details = details
-        super().__init__("; ".join(f"{d.field}: {d.message}" for d in details))
 
 
 class ConsentChoice(BaseModel):
@@ -95,15 +88,13 @@ class StudentList(BaseModel):
 
 def parse_consent_choice(body: bytes) -> ConsentChoice:
     if len(body) > MAX_CONSENT_BODY:
-        raise InvalidCentreRequest([FieldError("body", f"must be at most {MAX_CONSENT_BODY} bytes")])
+        raise InvalidRequest([FieldError("body", f"must be at most {MAX_CONSENT_BODY} bytes")])
     try:
         document = json.loads(body.decode("utf-8")) if body.strip() else None
     except (UnicodeDecodeError, ValueError):
         raise InvalidSubmission([FieldError("body", "is not valid JSON")], malformed=True) from None
     if not isinstance(document, dict):
-        raise InvalidCentreRequest(
-            [FieldError("body", 'must be a JSON object: {"share_results": true|false}')]
-        )
+        raise InvalidRequest([FieldError("body", 'must be a JSON object: {"share_results": true|false}')])
     try:
         return ConsentChoice.model_validate(document)
     except ValidationError as exc:
@@ -116,7 +107,7 @@ def parse_consent_choice(body: bytes) -> ConsentChoice:
                 else ("is required" if error["type"] == "missing" else "must be true or false")
             )
             details.append(FieldError(name, message))
-        raise InvalidCentreRequest(details) from None
+        raise InvalidRequest(details) from None
 
 
 def encode_student_cursor(after_user_id: str) -> str:
@@ -125,7 +116,7 @@ def encode_student_cursor(after_user_id: str) -> str:
 
 
 def decode_student_cursor(cursor: str) -> str:
-    problem = InvalidCentreRequest(
+    problem = InvalidRequest(
         [FieldError("cursor", "is not a cursor this API issued; start again without it")]
     )
     # It only positions a page inside the authenticated centre's roster: a forged one reaches no one else's.
@@ -162,8 +153,8 @@ def student_query(params: dict[str, str]) -> tuple[int, str | None]:
     if cursor is not None:
         try:
             after = decode_student_cursor(cursor)
-        except InvalidCentreRequest as exc:
+        except InvalidRequest as exc:
             details += exc.details
     if details:
-        raise InvalidCentreRequest(details)
+        raise InvalidRequest(details)
     return limit, after

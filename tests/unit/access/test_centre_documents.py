@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from readiness.centres.documents import (
-    InvalidCentreRequest,
+from readiness.api.centres import (
     decode_student_cursor,
     encode_student_cursor,
     parse_consent_choice,
     student_query,
 )
+from readiness.api.errors import InvalidRequest
 from readiness.errors import InvalidSubmission
 
 USER = "u_" + "0" * 26
@@ -32,7 +32,7 @@ def test_a_consent_choice() -> None:
     ],
 )
 def test_bad_consent_bodies_name_their_field(body: bytes, fields: list[str]) -> None:
-    with pytest.raises(InvalidCentreRequest) as caught:
+    with pytest.raises(InvalidRequest) as caught:
         parse_consent_choice(body)
     assert [d.field for d in caught.value.details] == fields
 
@@ -46,13 +46,13 @@ def test_malformed_json_is_malformed() -> None:
 def test_roster_cursors_round_trip_and_forgeries_are_refused() -> None:
     assert decode_student_cursor(encode_student_cursor(USER)) == USER
     for forged in ("", "x" * 300, "bm9wZQ", encode_student_cursor("u_short")):
-        with pytest.raises(InvalidCentreRequest):
+        with pytest.raises(InvalidRequest):
             decode_student_cursor(forged)
 
 
 def test_student_query() -> None:
     assert student_query({}) == (20, None)
     assert student_query({"limit": "5", "cursor": encode_student_cursor(USER)}) == (5, USER)
-    with pytest.raises(InvalidCentreRequest) as caught:
+    with pytest.raises(InvalidRequest) as caught:
         student_query({"limit": "0", "cursor": "zzz"})
     assert [d.field for d in caught.value.details] == ["limit", "cursor"]
