@@ -25,6 +25,7 @@ from typing import Any, BinaryIO, cast
 from urllib.parse import unquote, urlsplit
 
 from tools.http_api_event import build_event
+from tools.local_authorizer import GatewayAuth, gateway_body, with_authorizer_context
 from tools.local_lambda import FunctionFailed, FunctionTimedOut, Invocation, WorkerLost
 from tools.local_s3 import LocalUploads
 from tools.sam_template import DEFAULT_ROUTE, SamTemplate
@@ -61,6 +62,20 @@ STATIC_SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+
+
+# The form a career centre embeds (web/embed/, loaded by web/embed.js) is framed by the centre's
+# page: any origin may frame it; the API accepts its submissions only for the centre's origins.
+EMBED_PATH = "/embed/"
+
+
+def _static_headers(path: str) -> list[tuple[str, str]]:
+    headers = dict(STATIC_SECURITY_HEADERS)
+    if path.startswith(EMBED_PATH):
+        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
+            "frame-ancestors 'self'", "frame-ancestors *"
+        )
+    return list(headers.items())
 
 
 class PortInUse(OSError):
@@ -222,6 +237,7 @@ class LocalFront(ThreadingHTTPServer):
         web_root: Path,
         access_log: bool = True,
         uploads: LocalUploads | None = None,
+        parameters: Mapping[str, str] | None = None,
     ) -> None:
         self.template = template
         self.uploads = uploads  # the embedded S3 on this origin (set once it runs; see tools.local_s3)
@@ -229,6 +245,7 @@ class LocalFront(ThreadingHTTPServer):
         self.web_root = web_root.resolve()
         self.access_log = access_log
         self.cors = CorsPolicy.from_template(template)
+        self.auth = GatewayAuth.from_template(template, parameters)
         self.has_default_route = any(r.path == DEFAULT_ROUTE for r in template.routes)
         try:
             super().__init__(address, FrontHandler)
@@ -445,6 +462,14 @@ class FrontHandler(BaseHTTPRequestHandler):
         if cookies:
             event["cookies"] = cookies
         extra = [("apigw-requestid", request_id), *cors_headers]
+        # the route's Lambda authorizer, as API Gateway runs it (tools.local_authorizer)
+        outcome = server.auth.check(self.command, route.path, event, self._authorize)
+        if not outcome.allowed:
+            assert outcome.status is not None
+            gateway = [("Content-Type", "application/json"), *extra]
+            self._send(HttpResponse(outcome.status, gateway, gateway_body(outcome)))
+            return f"{outcome.authorizer} (refused)"
+        with_authorizer_context(event, outcome.context)
         try:
             invocation = server.invoke(route.function_id, event)
             response = response_from_result(invocation.result)
@@ -504,6 +529,9 @@ class FrontHandler(BaseHTTPRequestHandler):
             self.close_connection = True  # the body may not all have been read
         self._send(HttpResponse(answer.status, answer.headers, answer.body))
 
+    def _authorize(self, function_id: str, event: dict[str, Any]) -> Any:
+        return self.server.invoke(function_id, event).result
+
     # ------------------------------------------------------------ the web form
 
     def _static(self, path: str) -> None:
@@ -533,7 +561,7 @@ class FrontHandler(BaseHTTPRequestHandler):
         headers = [
             ("Content-Type", CONTENT_TYPES.get(target.suffix.lower(), "application/octet-stream")),
             ("ETag", etag),
-            *STATIC_SECURITY_HEADERS.items(),
+            *_static_headers(path),
         ]
         if etag in [tag.strip() for tag in (self.headers.get("If-None-Match") or "").split(",")]:
             self._send(HttpResponse(304, headers))

@@ -34,6 +34,7 @@ from tools.sam_messaging import schedule_triggers
 from tools.sam_template import REPO_ROOT, SamTemplate, TemplateError, load_template, resolve_environment
 
 DEFAULT_PORT = 3000
+DYNAMODB_ENDPOINT_FILE = "dynamodb-endpoint"  # the DynamoDB endpoint, for the centre command
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class LocalStack:
             invoke=self._invoke,
             web_root=config.web_root,
             access_log=config.access_log,
+            parameters=config.parameters,
         )
         self.dynamodb = LocalDynamoDB(
             template,
@@ -98,6 +100,9 @@ class LocalStack:
             host="127.0.0.1",
         )
         endpoint = self.dynamodb.start_server()
+        # for `python -m readiness centre --endpoint-url "$(cat .local/dynamodb-endpoint)" ...`
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        (config.data_dir / DYNAMODB_ENDPOINT_FILE).write_text(endpoint + "\n", encoding="utf-8")
         table_names = {logical_id: logical_id for logical_id in template.tables}  # create_tables' own naming
         # S3 (LinkedIn export uploads) is served on the front's own origin, so presigned URLs point there
         self.s3 = LocalS3(template, invoke=self._invoke)
@@ -192,7 +197,10 @@ class LocalStack:
                 restored = f", {self.dynamodb.restored_items} items restored"
                 if self.dynamodb.replayed_writes:
                     restored += f" and {self.dynamodb.replayed_writes} writes replayed after a crash"
-            where = f"embedded, data kept in {_shown(self.config.data_dir)}{restored}"
+            where = (
+                f"{self.dynamodb.endpoint_url} (embedded, table ReadinessTable), data kept in "
+                f"{_shown(self.config.data_dir)}{restored}"
+            )
             if self.config.fresh:
                 where += " (started empty)"
         else:
@@ -201,6 +209,7 @@ class LocalStack:
             [
                 f"Readiness is running ({self.started_in_seconds:.1f} s to start):",
                 f"  web form   {self.url}/",
+                f"  centres    {self.url}/centre/ (counsellor dashboard), {self.url}/embed.js (the embed)",
                 f"  API        {self.url}/v1/questionnaire  ({len(routes)} routes, "
                 f"{len(self.template.functions)} functions from template.yaml)",
                 f"  DynamoDB   {where}",

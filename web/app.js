@@ -256,7 +256,8 @@ function showSubmitError(error, attempt) {
     return;
   }
   state.attempt = null;
-  if (error.status === 401 && state.identity) {
+  // 401/403: the API's authorizer no longer accepts the saved key (the data may have been reset)
+  if ((error.status === 401 || error.status === 403) && state.identity) {
     extra.push(h("p", {}, "This browser's saved key is no longer recognised (the data may have been reset)."));
     extra.push(
       h(
@@ -416,7 +417,7 @@ async function loadReturningVisitor() {
     await loadHistory();
     renderReturning();
   } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 404)) {
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403 || error.status === 404)) {
       // The server no longer knows this key (its data was reset): start again as a new visitor.
       forgetIdentity();
       state.identity = null;

@@ -140,7 +140,6 @@ def test_invalid_answers_and_activity_come_back_in_the_error_envelope(
     [
         ("POST", "/v1/assessments", b"{not json", 400),
         ("GET", "/v1/no-such-route", None, 404),
-        ("GET", "/v1/assessments/a_doesnotexist", None, 401),
         ("POST", "/v1/assessments", b'{"padding": "' + b"x" * (1024 * 1024 + 10) + b'"}', 413),
     ],
 )
@@ -154,6 +153,15 @@ def test_every_error_has_the_envelope(
     assert response.status == status
     assert response.error["code"]
     assert response.headers["content-type"].startswith("application/json")
+
+
+def test_credentials_are_checked_at_the_gateway_first(http: Http) -> None:
+    """API Gateway's own answers (HTTP APIs cannot customise them), before any function runs."""
+    missing = http.get("/v1/assessments/a_01k4bwz8e9f0g1h2j3k4m5n6p7")
+    refused = http.get("/v1/assessments/a_01k4bwz8e9f0g1h2j3k4m5n6p7", token="rdy1.u_nope.x")
+
+    assert (missing.status, missing.json) == (401, {"message": "Unauthorized"})
+    assert (refused.status, refused.json) == (403, {"message": "Forbidden"})
 
 
 def test_an_assessment_is_not_shown_to_someone_else(http: Http, questionnaire: dict[str, Any]) -> None:
@@ -183,7 +191,7 @@ def test_data_survives_a_restart_and_fresh_starts_empty(own_stack: LocalStackPro
     assert own_stack.stop() == 0
     own_stack.start(fresh=True)
     gone = own_stack.http.get(f"/v1/assessments/{created['assessment_id']}", token=created["user_token"])
-    assert gone.status in (401, 404)
+    assert gone.status in (401, 403, 404)  # the authorizer no longer knows the token (403)
 
 
 def test_an_acknowledged_write_survives_a_crash(own_stack: LocalStackProcess) -> None:

@@ -28,6 +28,7 @@ class RecordingFront:
 
     def __init__(self, web_root: Path) -> None:
         self.events: list[tuple[str, dict[str, Any]]] = []
+        self.authorized: list[dict[str, Any]] = []
         self.result: Any = {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{}"}
         self.front = LocalFront(
             ("127.0.0.1", 0),
@@ -43,6 +44,9 @@ class RecordingFront:
         self.http = Http(f"http://127.0.0.1:{self.front.server_port}")
 
     def _invoke(self, function_id: str, event: Mapping[str, Any]) -> Invocation:
+        if function_id == "AuthorizeRequestFunction":  # the routes' Lambda authorizer: let everyone in
+            self.authorized.append(dict(event))
+            return Invocation({"isAuthorized": True, "context": {"kind": "anonymous"}}, "auth-1")
         self.events.append((function_id, dict(event)))
         return Invocation(self.result, "req-1")
 
@@ -184,7 +188,13 @@ def test_an_unknown_api_path_reaches_the_catch_all_route(front: RecordingFront) 
     assert event["routeKey"] == "$default"
 
 
-def test_a_cors_preflight_is_answered_at_the_edge(front: RecordingFront) -> None:
+def test_a_cors_preflight_goes_to_the_default_route_as_api_gateway_sends_it(front: RecordingFront) -> None:
+    # template.yaml has no CorsConfiguration (the functions answer CORS, echoing career centres'
+    # origins), so API Gateway routes a preflight like any request: to $default, with no authorizer
+    front.result = {
+        "statusCode": 204,
+        "headers": {"Access-Control-Allow-Origin": "https://careers.example.edu"},
+    }
     response = front.http.request(
         "OPTIONS",
         "/v1/assessments",
@@ -196,10 +206,28 @@ def test_a_cors_preflight_is_answered_at_the_edge(front: RecordingFront) -> None
     )
 
     assert response.status == 204
-    assert response.headers["access-control-allow-origin"] in ("*", "https://careers.example.edu")
-    assert "POST" in response.headers["access-control-allow-methods"]
-    assert "idempotency-key" in response.headers["access-control-allow-headers"].lower()
-    assert front.events == []  # the function never sees a preflight
+    assert response.headers["access-control-allow-origin"] == "https://careers.example.edu"
+    ((function_id, event),) = front.events
+    assert function_id == "RouteNotFoundFunction"
+    assert event["routeKey"] == "$default"
+    assert event["requestContext"]["http"]["method"] == "OPTIONS"
+    assert front.authorized == []  # $default has no authorizer
+
+
+def test_the_routes_authorizer_runs_first_and_its_context_reaches_the_function(front: RecordingFront) -> None:
+    front.http.get("/v1/questionnaire")
+
+    (request,) = front.authorized
+    assert (request["type"], request["routeKey"], request["identitySource"]) == (
+        "REQUEST",
+        "GET /v1/questionnaire",
+        [],
+    )
+    ((_, event),) = front.events
+    assert event["requestContext"]["authorizer"] == {"lambda": {"kind": "anonymous"}}
+    missing = front.http.get("/v1/assessments/a_01k4bwz8e9f0g1h2j3k4m5n6p7")  # needs a credential
+    assert (missing.status, missing.json) == (401, {"message": "Unauthorized"})
+    assert len(front.events) == 1  # refused at the gateway: no function ran
 
 
 def test_static_files_have_their_content_types(front: RecordingFront) -> None:

@@ -75,9 +75,10 @@ async function call(path, key) {
 // ---------------------------------------------------------------- charts
 
 function barChart({ title, bars, k, max = null }) {
-  const width = 320;
   const rowHeight = 24;
-  const labelWidth = 130;
+  // room for the longest label (about 6 px a character at this size), then the bars
+  const labelWidth = Math.min(200, 10 + 6 * Math.max(...bars.map((b) => String(b.label).length)));
+  const width = labelWidth + 230;
   const height = bars.length * rowHeight + 8;
   const top = max || Math.max(1, ...bars.map((b) => (typeof b.value === "number" ? b.value : 0)));
   const described = bars
