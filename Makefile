@@ -9,6 +9,8 @@ PORT     ?= 3000
 FRESH    ?=
 DATA_DIR ?= .local
 QUIET    ?=
+# seconds between scheduled re-assessment dispatches in `make run` (default: the template's minute; 0: off)
+REASSESS_EVERY ?=
 PYTEST_ARGS ?=
 
 # The Lambda runtime is python3.13: use pyenv's 3.13 when the machine has it, else python3 (3.11+).
@@ -17,11 +19,12 @@ BASE_PYTHON := $(shell if PYENV_VERSION=3.13.0 python3.13 -c 'import sys' >/dev/
 	elif command -v python3.13 >/dev/null 2>&1 && python3.13 -c 'import sys' >/dev/null 2>&1; then echo python3.13; \
 	else echo python3; fi)
 
-.PHONY: help venv lint types unit test run bench browser clean
+.PHONY: help venv lint types unit test run reassess bench browser clean
 
 help:
 	@echo "make run    - the whole product on this machine (http://127.0.0.1:$(PORT)); FRESH=1 starts empty"
 	@echo "make test   - lint, types and the whole test suite (creates .venv from nothing)"
+	@echo "make reassess - one scheduled re-assessment dispatch now, on the local data (or the running stack)"
 	@echo "make bench  - benchmark scripts under bench/ (print figures)"
 
 $(VENV)/.installed: pyproject.toml shared/requirements.txt
@@ -58,7 +61,10 @@ browser:
 	else echo "browser tests need Debian's chromium: run 'sudo apt-get install chromium' and retry"; exit 1; fi
 
 run: venv
-	@$(PY) -m tools.local_stack --port $(PORT) --data-dir $(DATA_DIR)$(if $(filter 1 yes true,$(FRESH)), --fresh)$(if $(filter 1 yes true,$(QUIET)), --quiet)
+	@$(PY) -m tools.local_stack --port $(PORT) --data-dir $(DATA_DIR)$(if $(filter 1 yes true,$(FRESH)), --fresh)$(if $(filter 1 yes true,$(QUIET)), --quiet)$(if $(REASSESS_EVERY), --reassess-every $(REASSESS_EVERY))
+
+reassess: venv
+	@$(PY) -m tools.local_stack reassess --data-dir $(DATA_DIR)
 
 bench: venv
 	@for script in bench/*.py; do echo "== $$script"; $(PY) -m bench.$$(basename $$script .py) || exit 1; done

@@ -2,8 +2,8 @@
 
 - SQS and EventBridge are an embedded moto server on loopback (in process, like the DynamoDB), with
   the queues (redrive policy included) and the bus of template.yaml; the functions reach it through
-  SQS_ENDPOINT_URL and EVENTS_ENDPOINT_URL. Queued messages live in memory: a stop loses them, and
-  the users they were for come back due when their dispatch lease ends (the lease is in DynamoDB).
+  SQS_ENDPOINT_URL and EVENTS_ENDPOINT_URL. Queued messages live in memory: a stop loses those not
+  yet processed (seconds' worth), and their users' claimed periods pass without an assessment.
 - Each SQS event source mapping of the template is a poller thread (tools.sqs_event_source): it
   receives a batch, invokes the function with the real SQS event, deletes what succeeded; a failed
   message comes back after the queue's visibility timeout and goes to the dead-letter queue after

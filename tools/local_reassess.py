@@ -105,6 +105,7 @@ def _run_here(args: argparse.Namespace) -> int:
                     dynamodb_endpoint_url=endpoint,
                 ),
                 **messaging.environment(),
+                "POWERTOOLS_METRICS_DISABLED": "true",  # a summary line here, not EMF documents
             }
             for function_id, spec in specs.items()
         }
@@ -134,7 +135,11 @@ def _run_here(args: argparse.Namespace) -> int:
             f"reassess: {dispatched.report.get('listed', 0)} due, {queued} queued, "
             f"{done.succeeded} re-assessed, {done.failed} failed, {messaging.events_seen} ReadinessChanged "
             f"({time.perf_counter() - started:.1f} s)"
-            + ("; failed ones are due again when their dispatch lease ends (an hour)" if done.failed else "")
+            + (
+                "; failed ones are retried by a running stack only: their messages are gone"
+                if done.failed
+                else ""
+            )
         )
         return 0 if not dispatched.report.get("failed_shards") and not done.failed else 1
     finally:

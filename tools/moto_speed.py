@@ -179,20 +179,31 @@ def _visible_messages(self: Any) -> list[Any]:
 
 
 def _delete_message_batch(backend: Any, queue_name: str, receipts: list[dict[str, Any]]) -> Any:
-    """moto's DeleteMessageBatch (each entry deleted, or ReceiptHandleIsInvalid), in one walk of the queue."""
+    """moto's DeleteMessageBatch (each entry deleted, or ReceiptHandleIsInvalid) in one pass over the queue.
+
+    A receipt handle belongs to a message received and not yet deleted (moto's ``pending_messages``),
+    or to one already deleted; only those are looked at, and the queue is rebuilt once per batch.
+    """
     queue = backend.get_queue(queue_name)
     wanted = {entry["ReceiptHandle"] for entry in receipts}
     found = {handle for handle in wanted if handle in queue.deleted_messages}
-    kept = []
-    for message in queue._messages:
+    gone = set()
+    for message in list(queue.pending_messages):
         handles = message.all_receipt_handles
         if wanted.intersection(handles):
             found.update(wanted.intersection(handles))
             queue.pending_messages.discard(message)
             queue.deleted_messages.update(handles)
-            continue
-        kept.append(message)
-    queue._messages = kept
+            gone.add(id(message))
+    if len(found) < len(wanted):  # a handle of a message no longer pending: moto's own walk of the queue
+        for message in queue._messages:
+            handles = message.all_receipt_handles
+            if id(message) not in gone and wanted.intersection(handles):
+                found.update(wanted.intersection(handles))
+                queue.deleted_messages.update(handles)
+                gone.add(id(message))
+    if gone:
+        queue._messages = [message for message in queue._messages if id(message) not in gone]
     success, errors = [], []
     for entry in receipts:
         if entry["ReceiptHandle"] in found:

@@ -68,6 +68,13 @@ def test_the_worker_reads_the_queue_in_batches_of_ten_and_reports_partial_failur
     assert props["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "ReassessmentWorkerConcurrency"}
 
 
+def test_each_function_is_told_where_its_table_queue_and_bus_are() -> None:
+    assert _env("DispatchReassessmentsFunction")["TABLE_NAME"] == {"Ref": "ReadinessTable"}
+    assert _env("DispatchReassessmentsFunction")["REASSESSMENT_QUEUE_URL"] == {"Ref": "ReassessmentQueue"}
+    assert _env("ReassessUsersFunction")["TABLE_NAME"] == {"Ref": "ReadinessTable"}
+    assert "REASSESSMENT_QUEUE_URL" not in _env("ReassessUsersFunction")  # it is fed by the mapping
+
+
 def test_dispatches_never_overlap_and_fit_their_interval() -> None:
     dispatcher = RESOURCES["DispatchReassessmentsFunction"]["Properties"]
     assert dispatcher["ReservedConcurrentExecutions"] == 1

@@ -82,7 +82,6 @@ EXPECTED_ACTIONS = {
         ("ReadinessTable", "dynamodb:GetItem"),
         ("ReadinessTable", "dynamodb:Query"),
         ("ReadinessTable", "dynamodb:PutItem"),
-        ("ReadinessTable", "dynamodb:BatchWriteItem"),
         ("ReassessmentQueue", "sqs:ReceiveMessage"),
         ("ReassessmentQueue", "sqs:DeleteMessage"),
         ("ReassessmentQueue", "sqs:ChangeMessageVisibility"),
