@@ -79,6 +79,7 @@ EXPECTED_ACTIONS = {
         ("ReassessmentQueue", "sqs:SendMessage"),
     },
     "ReassessUsersFunction": {
+        ("ReadinessTable", "dynamodb:UpdateItem"),  # a career centre's counter shard
         ("ReadinessTable", "dynamodb:GetItem"),
         ("ReadinessTable", "dynamodb:Query"),
         ("ReadinessTable", "dynamodb:PutItem"),

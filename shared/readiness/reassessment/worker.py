@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 from readiness.assessments import Assessment, PreviousAssessment, stored_assessment
 from readiness.cadence import CHANGE_THRESHOLD, ReadinessChange, readiness_change_of
+from readiness.centres.service import CentreLedger, counted_assessment
 from readiness.identity import derived_assessment_id
 from readiness.inputs import ScoringInputs, load_scoring_inputs
 from readiness.reassessment.messages import ReassessmentMessage
@@ -57,10 +58,12 @@ class ReassessmentService:
         events: ReadinessEvents,
         *,
         threshold: int = CHANGE_THRESHOLD,
+        ledger: CentreLedger | None = None,
     ) -> None:
         self._assessments = assessments
         self._events = events
         self._threshold = threshold
+        self._ledger = ledger or CentreLedger()
 
     def reassess(
         self, message: ReassessmentMessage, *, now: datetime, delivery: int = 1
@@ -85,8 +88,17 @@ class ReassessmentService:
             return ReassessmentOutcome("recently_assessed")
 
         assessment = self._rescore(inputs, assessment_id, now)
+        # the student's career centres count it, in the same transaction (a race with a submission of
+        # the same user is a StoreUnavailable: the message fails and is retried)
+        counted = counted_assessment(assessment.assessment_id, assessment.created_at, assessment)
+        centre_writes = self._ledger.plan(
+            message.user_id, counted, memberships=inputs.memberships, joining=None, now=now
+        )
         try:
-            self._assessments.add(stored_assessment(assessment, inputs.owner_token_hash, _carried(inputs)))
+            self._assessments.add(
+                stored_assessment(assessment, inputs.owner_token_hash, _carried(inputs)),
+                centre_writes=centre_writes or None,
+            )
         except AssessmentAlreadyExists:  # a copy of this message, delivered at the same time, got there first
             stored = self._assessments.get(message.user_id, assessment_id)
             if stored is None:
