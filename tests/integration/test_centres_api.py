@@ -212,3 +212,54 @@ def test_a_centre_pushes_activity_and_schedules_only_for_consenting_students(
         assert schedule.status in (200, 201), schedule.body
     else:
         assert (activity.status, schedule.status) == (404, 404)
+
+
+def test_the_authorizer_answers_its_sample_event(api: ApiClient) -> None:
+    import json
+
+    from tests.integration.conftest import EVENTS
+
+    event = json.loads((EVENTS / "authorize_request.json").read_text())
+    answer = api.invoke("AuthorizeRequestFunction", event)
+    assert answer == {"isAuthorized": False}  # a well-formed secret key of a centre that does not exist here
+    centre = make_centre(api)
+    event["headers"]["authorization"] = f"Bearer {centre.keys.secret}"
+    answer = api.invoke("AuthorizeRequestFunction", event)
+    assert answer == {
+        "isAuthorized": True,
+        "context": {"kind": "centre_secret", "centre_id": centre.centre.centre_id},
+    }
+
+
+def test_logs_carry_no_keys_or_tokens(api: ApiClient) -> None:
+    import io
+    import logging
+
+    import functions.authorize_request.app  # noqa: F401 - the service's Logger exists once loaded
+
+    stream = io.StringIO()
+    service_logger = logging.getLogger("readiness")
+    handlers = [h for h in service_logger.handlers if isinstance(h, logging.StreamHandler)]
+    assert handlers
+    previous_streams = [h.setStream(stream) for h in handlers]
+    previous_level = service_logger.level
+    service_logger.setLevel(logging.DEBUG)
+    try:
+        centre = make_centre(api, k=2)
+        student = join(api, centre, share=True)
+        api.get("/v1/centres/me/summary", headers=secret(centre))
+        api.get("/v1/centres/me/summary", headers={"Authorization": f"Bearer {centre.keys.secret[:-2]}xx"})
+        api.get(
+            "/v1/questionnaire",
+            headers={"X-Readiness-Key": centre.keys.publishable, "Origin": "https://evil.example"},
+        )
+    finally:
+        for handler, previous in zip(handlers, previous_streams, strict=True):
+            handler.setStream(previous)
+        service_logger.setLevel(previous_level)
+    text = stream.getvalue()
+    assert '"reason":"unknown_key"' in text  # the authorizer logged why, as a code
+    assert '"reason":"origin_not_allowed"' in text
+    for secret_value in (centre.keys.secret, centre.keys.publishable, student["user_token"]):
+        assert secret_value not in text
+        assert secret_value[-20:] not in text
