@@ -263,3 +263,22 @@ def test_logs_carry_no_keys_or_tokens(api: ApiClient) -> None:
     for secret_value in (centre.keys.secret, centre.keys.publishable, student["user_token"]):
         assert secret_value not in text
         assert secret_value[-20:] not in text
+
+
+def test_a_returning_user_joins_a_centre_with_its_form_and_is_counted_once(api: ApiClient) -> None:
+    centre = make_centre(api, k=2)
+    earlier = api.post("/v1/assessments", body=submission()).body  # on Readiness's own site first
+    headers = {"X-Readiness-Key": centre.keys.publishable, "Origin": ORIGIN}
+    joined = api.post("/v1/assessments", body=submission(), token=earlier["user_token"], headers=headers)
+    again = api.post("/v1/assessments", body=submission(), token=earlier["user_token"], headers=headers)
+
+    assert (joined.status, again.status) == (201, 201)
+    assert joined.body["user_id"] == earlier["user_id"]
+    assert joined.body["previous"]["assessment_id"] == earlier["assessment_id"]
+    assert "user_token" not in joined.body
+    summary = api.get("/v1/centres/me/summary", headers=secret(centre)).body
+    assert summary["students"] == 1
+    consent = api.get(
+        f"/v1/users/{earlier['user_id']}/consents/{centre.centre.centre_id}", token=earlier["user_token"]
+    )
+    assert consent.body["share_results"] is False
