@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from readiness.cadence import (
     next_due,
@@ -79,6 +79,7 @@ def test_anything_but_a_reassessment_message_is_refused(body: str) -> None:
         ReassessmentMessage.from_json(body)
 
 
+@settings(deadline=None, max_examples=60)  # two scorings an example: slow on a busy machine
 @given(st.integers(0, 400), st.integers(0, 400))
 def test_the_change_read_back_from_a_stored_assessment_is_the_change_computed_live(
     answered_days: int, later_days: int
