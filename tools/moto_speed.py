@@ -15,8 +15,8 @@ Two of moto 5's operations cost O(table size), where DynamoDB's own do not:
 items it names (at most 100) and restores exactly those when moto rolls back; a key Query is handed
 the one partition it asks for (a GSI Query is handed every item, unsorted, since moto sorts what
 matches afterwards); SQS reads those two settings without counting the queue, reads the clock once
-per listing, and deletes a batch in one walk. tests/integration/
-test_reassessment.py checks that queries and transactions answer exactly what plain moto answers.
+per listing, and deletes a batch in one pass. tests/integration/test_moto_speed.py checks that
+queries, transactions (a cancelled one included) and queue traffic answer exactly as plain moto's.
 """
 
 from __future__ import annotations
