@@ -51,31 +51,26 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".map": "application/json",
 }
-# The web form runs without inline scripts or styles; the local stack already serves it that way.
+# The headers a static host should send with web/ (docs/api.md): the pages run no inline script or
+# style, and no page of web/ may be framed. The one page that is framed, the form a career centre
+# embeds, is not a static file: the API serves it (GET /v1/centres/{centre_id}/embed) with
+# frame-ancestors naming that centre's origins, which a static host cannot vary per centre.
 STATIC_SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-        "frame-ancestors 'self'"
+        "frame-ancestors 'none'"
     ),
+    "X-Frame-Options": "DENY",  # browsers older than frame-ancestors
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": (
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+        "payment=(), usb=()"
+    ),
+    "Cross-Origin-Opener-Policy": "same-origin",
     "Cache-Control": "no-cache",
 }
-
-
-# The form a career centre embeds (web/embed/, loaded by web/embed.js) is framed by the centre's
-# page: any origin may frame it; the API accepts its submissions only for the centre's origins.
-EMBED_PATH = "/embed/"
-
-
-def _static_headers(path: str) -> list[tuple[str, str]]:
-    headers = dict(STATIC_SECURITY_HEADERS)
-    if path.startswith(EMBED_PATH):
-        headers["Content-Security-Policy"] = headers["Content-Security-Policy"].replace(
-            "frame-ancestors 'self'", "frame-ancestors *"
-        )
-    return list(headers.items())
 
 
 class PortInUse(OSError):
@@ -561,7 +556,7 @@ class FrontHandler(BaseHTTPRequestHandler):
         headers = [
             ("Content-Type", CONTENT_TYPES.get(target.suffix.lower(), "application/octet-stream")),
             ("ETag", etag),
-            *_static_headers(path),
+            *STATIC_SECURITY_HEADERS.items(),
         ]
         if etag in [tag.strip() for tag in (self.headers.get("If-None-Match") or "").split(",")]:
             self._send(HttpResponse(304, headers))

@@ -8,15 +8,16 @@
  *   data-target  a CSS selector of the element to put the form in (default: right after the script)
  *   data-api     the API's base URL, when it is not where this script is served from
  *
- * The form runs in an iframe served by Readiness, themed with your branding, and grows with its
- * content. Your page receives two DOM events (they bubble to document and window):
+ * The form runs in an iframe served by the Readiness API for your centre
+ * (GET /v1/centres/{centre_id}/embed), themed with your branding, and grows with its content. The
+ * browser shows that page only inside the origins your centre registered (its frame-ancestors). Your page receives two DOM events (they bubble to document and window):
  *   readiness:ready      {centre_id}                         the form is shown
  *   readiness:completed  {assessment_id, shared, score?, band?} a student finished; the score and
  *                        band are there only when the student chose to share results with you
  *
  * Every message between this page and the iframe is checked: this script accepts messages only
- * from its own iframe and Readiness's origin, and the iframe answers only the page that embedded
- * it. The key is accepted only from the origins your centre registered; anywhere else the API
+ * from its own iframe and the API's origin (where the iframe is served), and the iframe answers
+ * only the page that embedded it. The key is accepted only from the origins your centre registered; anywhere else the API
  * refuses it and nothing is shown.
  */
 (function () {
@@ -30,6 +31,7 @@
   var key = (script.getAttribute("data-key") || "").trim();
   var widgetOrigin = new URL(script.src, document.baseURI).origin;
   var apiBase = (script.getAttribute("data-api") || widgetOrigin).replace(/\/+$/, "");
+  var frameOrigin = new URL(apiBase + "/", document.baseURI).origin; // the iframe is the API's page
 
   var container = document.createElement("div");
   container.className = "readiness-embed";
@@ -73,7 +75,7 @@
   }
 
   window.addEventListener("message", function (event) {
-    if (!iframe || event.source !== iframe.contentWindow || event.origin !== widgetOrigin) return;
+    if (!iframe || event.source !== iframe.contentWindow || event.origin !== frameOrigin) return;
     var data = event.data;
     if (!data || typeof data !== "object" || typeof data.type !== "string") return;
     if (data.type === "readiness:resize") {
@@ -95,7 +97,7 @@
       return;
     }
     iframe = document.createElement("iframe");
-    iframe.src = widgetOrigin + "/embed/";
+    iframe.src = apiBase + "/v1/centres/" + encodeURIComponent(centre.centre_id) + "/embed";
     iframe.title = "Job-search readiness check, offered by " + (centre.display_name || "your career centre");
     iframe.setAttribute("referrerpolicy", "origin");
     iframe.style.width = "100%";
@@ -117,7 +119,7 @@
             logo_url: centre.logo_url || null,
           },
         },
-        widgetOrigin,
+        frameOrigin,
       );
     });
     container.replaceChildren(iframe);

@@ -36,3 +36,11 @@ class InvalidSubmission(ReadinessError):
         first = details[0] if details else FieldError("", "invalid submission")
         more = f" (and {len(details) - 1} more)" if len(details) > 1 else ""
         super().__init__(f"{first.field}: {first.message}{more}")
+
+
+class InvalidCursor(ReadinessError):
+    """A paging cursor this API did not issue (422, field ``cursor``)."""
+
+    def __init__(self, reason: str) -> None:
+        self.details = [FieldError("cursor", "is not a cursor this API issued; start again without it")]
+        super().__init__(reason)

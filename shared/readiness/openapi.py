@@ -19,6 +19,7 @@ from readiness.cadence import CHANGE_THRESHOLD, ScheduleRequest
 from readiness.identity import ASSESSMENT_ID_PATTERN, IMPORT_ID_PATTERN, USER_ID_PATTERN
 from readiness.imports import MAX_UPLOAD_BYTES, ImportView, StartedImport
 from readiness.ingestion import MAX_ACTIVITIES_PER_CALL, ActivityBatch, IngestionResult
+from readiness.privacy import ErasureReceipt, ExportPage
 from readiness.questionnaire import Questionnaire
 from readiness.submission import _SubmissionShape
 
@@ -129,6 +130,8 @@ def _schemas() -> dict[str, Any]:
             (IngestionResult, "serialization"),
             (StartedImport, "serialization"),
             (ImportView, "serialization"),
+            (ExportPage, "serialization"),
+            (ErasureReceipt, "serialization"),
         ],
         ref_template=REF,
     )
@@ -287,6 +290,58 @@ def _schedule_operations(user_id_param: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _privacy_operations(user_id_param: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    owner: list[dict[str, list[str]]] = [{"userToken": []}]
+    return {
+        "export": {
+            "get": {
+                "operationId": "exportUserData",
+                "tags": ["privacy"],
+                "summary": "Everything stored about you, page by page (portability)",
+                "description": "Every stored item of yours, decoded, in a stable order: your latest answers, "
+                "every assessment, every activity event as stored (counterparts and ids are the salted "
+                "digests the service keeps, never names or e-mail addresses), imports, your schedule and "
+                "your career-centre memberships with consent. Credentials are never exported (only their "
+                "hashes are stored). Follow `next_cursor` until it is null; a page holds at most "
+                "50 items and 5,000 events.",
+                "security": owner,
+                "parameters": [
+                    user_id_param,
+                    {
+                        "name": "cursor",
+                        "in": "query",
+                        "required": False,
+                        "description": "`next_cursor` of the previous page (opaque)",
+                        "schema": {"type": "string", "maxLength": 400},
+                    },
+                ],
+                "responses": {
+                    "200": _ok("a page of your data", "ExportPage"),
+                    **_responses(401, 404, 422, 429, 500, 503),
+                },
+            }
+        },
+        "erase": {
+            "delete": {
+                "operationId": "eraseUser",
+                "tags": ["privacy"],
+                "summary": "Erase everything stored about you",
+                "description": "Deletes your assessments, answers, activity, imports and their uploads, your "
+                "schedule, your career-centre memberships and consent (and takes your share out of each "
+                "centre's aggregates), and the records of your retried submissions. Your token stops "
+                "working. The receipt counts what was deleted, per kind. If it answers 503, retry: what "
+                "is left is erased then.",
+                "security": owner,
+                "parameters": [user_id_param],
+                "responses": {
+                    "200": _ok("erased", "ErasureReceipt"),
+                    **_responses(401, 404, 429, 500, 503),
+                },
+            }
+        },
+    }
+
+
 @cache
 def openapi_document() -> dict[str, Any]:
     """The whole document (cached: it depends only on the code)."""
@@ -316,6 +371,7 @@ def openapi_document() -> dict[str, Any]:
             {"name": "questionnaire", "description": "what to answer"},
             {"name": "assessments", "description": "scores, explanations, next actions, history"},
             {"name": "schedules", "description": "re-assessment on a cadence"},
+            {"name": "privacy", "description": "export and erase everything stored about you"},
             {"name": "activity", "description": "dated network activity, pushed for later assessments"},
             {"name": "imports", "description": "LinkedIn data exports turned into activity"},
             {"name": "meta", "description": "this document"},
@@ -421,6 +477,8 @@ def openapi_document() -> dict[str, Any]:
                 }
             },
             routes.as_template_path(routes.SCHEDULE): _schedule_operations(user_id_param),
+            routes.as_template_path(routes.USER_EXPORT): _privacy_operations(user_id_param)["export"],
+            routes.as_template_path(routes.USER): _privacy_operations(user_id_param)["erase"],
             routes.as_template_path(routes.USER_ACTIVITIES): _activity_operations(user_id_param),
             routes.as_template_path(routes.USER_IMPORTS): _import_operations(user_id_param)["start"],
             routes.as_template_path(routes.USER_IMPORT): _import_operations(user_id_param)["read"],

@@ -67,11 +67,23 @@ EXPECTED_ACTIONS = {
     },
     "GetCentreSummaryFunction": {("ReadinessTable", "dynamodb:BatchGetItem")},
     "ListCentreStudentsFunction": {("ReadinessTable", "dynamodb:Query")},
+    "GetCentreEmbedFunction": {("ReadinessTable", "dynamodb:GetItem")},
     "GetConsentFunction": {("ReadinessTable", "dynamodb:GetItem")},
     "SetConsentFunction": {
         ("ReadinessTable", "dynamodb:GetItem"),
         ("ReadinessTable", "dynamodb:PutItem"),
         ("ReadinessTable", "dynamodb:DeleteItem"),
+    },
+    "ExportUserDataFunction": {("ReadinessTable", "dynamodb:GetItem"), ("ReadinessTable", "dynamodb:Query")},
+    "EraseUserFunction": {
+        ("ReadinessTable", "dynamodb:GetItem"),
+        ("ReadinessTable", "dynamodb:Query"),
+        ("ReadinessTable", "dynamodb:DeleteItem"),
+        ("ReadinessTable", "dynamodb:BatchWriteItem"),
+        ("ReadinessTable", "dynamodb:UpdateItem"),  # takes the user's share out of a centre's counters
+        ("IdempotencyTable", "dynamodb:DeleteItem"),
+        ("IdempotencyTable", "dynamodb:BatchWriteItem"),
+        ("UploadsBucket/uploads/*", "s3:DeleteObject"),
     },
     "DispatchReassessmentsFunction": {
         ("ReadinessTable/index/DueIndex", "dynamodb:Query"),

@@ -68,7 +68,9 @@ def test_the_import_function_has_room_for_a_50_mb_export_and_a_failure_destinati
     assert RESOURCES["ImportFailuresQueue"]["Properties"]["SqsManagedSseEnabled"] is True
 
 
-def test_only_the_import_function_reads_or_deletes_uploads_and_only_create_import_signs_them() -> None:
+def test_only_the_import_function_reads_uploads_only_it_and_erasure_delete_them_and_only_create_import_signs_them() -> (
+    None
+):
     readers = set()
     for name, resource in RESOURCES.items():
         for policy in (resource.get("Properties") or {}).get("Policies") or []:
@@ -81,4 +83,5 @@ def test_only_the_import_function_reads_or_deletes_uploads_and_only_create_impor
         ("CreateImportFunction", "s3:PutObject"),
         ("ImportLinkedinFunction", "s3:GetObject"),
         ("ImportLinkedinFunction", "s3:DeleteObject"),
+        ("EraseUserFunction", "s3:DeleteObject"),  # a user's erasure takes an upload not yet imported
     }

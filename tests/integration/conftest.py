@@ -150,7 +150,10 @@ class ApiClient:
         finally:
             self._route_running = False
         text = raw.get("body") or ""
-        parsed = json.loads(text) if text else None
+        headers = {str(k).lower(): str(v) for k, v in (raw.get("headers") or {}).items()}
+        # an HTML page (the embedded form's) stays text; everything else the API answers is JSON
+        html = headers.get("content-type", "").startswith("text/html")
+        parsed = (text if html else json.loads(text)) if text else None
         return HttpResponse(
             status=raw["statusCode"],
             headers=raw.get("headers", {}),

@@ -26,6 +26,7 @@ EXPECTED_STATUS = {
     "create_import": 401,
     "get_import": 401,
     "get_centre_summary": 404,  # a centre that does not exist here
+    "get_centre_embed": 404,  # a centre that does not exist here: no form, and framed by no one
     "list_centre_students": 200,  # no one shares with it: an empty page
     "get_consent": 404,
     "set_consent": 404,

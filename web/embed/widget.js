@@ -15,6 +15,8 @@ import { loadIdentity, saveIdentity } from "../storage.js";
 
 const meta = document.querySelector('meta[name="readiness-api-base"]');
 const API_BASE = (meta && meta.content ? meta.content : "").replace(/\/$/, "");
+// The API serves this page for one centre, framed only by that centre's origins: it speaks for no other.
+const CENTRE_ID = document.querySelector('meta[name="readiness-centre"]')?.content || null;
 const COLOUR = /^#[0-9a-fA-F]{6}$/;
 
 const el = {
@@ -58,7 +60,9 @@ window.addEventListener("message", (event) => {
   const ancestors = window.location.ancestorOrigins;
   if (ancestors && ancestors.length && ancestors[0] !== event.origin) return;
   if (typeof data.key !== "string" || !/^pk_[A-Za-z0-9_-]+$/.test(data.key)) return;
-  state.host = { origin: event.origin, key: data.key, centre: sanitiseCentre(data.centre) };
+  const centre = sanitiseCentre(data.centre);
+  if (!CENTRE_ID || centre.centre_id !== CENTRE_ID) return;
+  state.host = { origin: event.origin, key: data.key, centre };
   start();
 });
 

@@ -96,6 +96,13 @@ ROUTE_POLICY: dict[str, RouteAccess] = {
         frozenset({USER, CENTRE_SECRET}),
         "the user, or a centre's secret key for a student who shares results with it",
     ),
+    "GET /v1/users/{user_id}/export": RouteAccess(AuthorizerName.REQUIRED, frozenset({USER}), "the user"),
+    "DELETE /v1/users/{user_id}": RouteAccess(AuthorizerName.REQUIRED, frozenset({USER}), "the user"),
+    # No credential: the document holds nothing of the centre's but who may frame it, and the
+    # browser enforces that (frame-ancestors); the form's API calls carry the publishable key.
+    "GET /v1/centres/{centre_id}/embed": RouteAccess(
+        AuthorizerName.NONE, ANYONE, "anyone; browsers show it only inside the centre's own origins"
+    ),
     "GET /v1/openapi.json": RouteAccess(AuthorizerName.NONE, ANYONE, "anyone"),
     "$default": RouteAccess(AuthorizerName.NONE, ANYONE, "anyone (404, 405, CORS preflight)"),
 }

@@ -77,6 +77,35 @@ def _centre_paths() -> dict[str, Any]:
         for c, n in ((429, "TooManyRequests"), (500, "InternalError"), (503, "ServiceUnavailable"))
     }
     return {
+        "/v1/centres/{centre_id}/embed": {
+            "get": {
+                "operationId": "getCentreEmbed",
+                "tags": ["centres"],
+                "summary": "The embedded form's page for a centre (what web/embed.js puts in its iframe)",
+                "description": "An HTML document, no credential. Its `Content-Security-Policy` allows no "
+                "inline script and names the centre's registered origins in `frame-ancestors`, so a browser "
+                "shows it only inside the centre's own pages; with it come `X-Content-Type-Options`, "
+                "`Referrer-Policy: no-referrer` and a `Permissions-Policy` that turns off every device "
+                "feature. An unknown or revoked centre is a 404 that no page may frame.",
+                "security": [],
+                "parameters": [centre_id],
+                "responses": {
+                    "200": {
+                        "description": "the form's page for that centre",
+                        "headers": {
+                            "Content-Security-Policy": {
+                                "description": "`frame-ancestors` lists the centre's origins",
+                                "schema": {"type": "string"},
+                            },
+                            "X-Correlation-Id": {"$ref": "#/components/headers/CorrelationId"},
+                        },
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    },
+                    "404": _ref("NotFound"),
+                    **tail,
+                },
+            }
+        },
         "/v1/users/{user_id}/consents/{centre_id}": {
             "get": {
                 "operationId": "getConsent",

@@ -29,6 +29,7 @@ from readiness.settings import get_settings
 from readiness.store import StoreError, StoreUnavailable
 
 ANONYMOUS_CALLER = "anonymous"
+RECORD_KEY_PREFIX = "create_assessment"  # Powertools' key_prefix: record ids are "<prefix>#<sha256>"
 _SEAL_CONTEXT = b"readiness/user-token-seal/v1\x00"
 
 StoredResponse = dict[str, Any]  # {"body": {...}, "sealed_token": str | None}
@@ -43,6 +44,16 @@ class IdempotentCall:
     def record_data(self) -> dict[str, str]:
         # what Powertools hashes: [caller, key] names the record, payload is validated on replay
         return {"caller": self.caller, "key": self.key, "payload": self.payload_digest}
+
+    @property
+    def record_id(self) -> str:
+        """The id of this call's record in the idempotency table, as Powertools names it.
+
+        Stored with the assessment the call creates, so that erasing a user can delete the records
+        of their submissions without a Scan (tests/integration check it against the real record).
+        """
+        named_by = json.dumps([self.caller, self.key], sort_keys=True).encode()
+        return f"{RECORD_KEY_PREFIX}#{hashlib.sha256(named_by).hexdigest()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +167,6 @@ def _runner() -> tuple[Callable[..., StoredResponse], Any]:
         persistence_store=persistence,
         config=config,
         output_serializer=PackedResponse(),
-        key_prefix="create_assessment",
+        key_prefix=RECORD_KEY_PREFIX,
     )
     return cast(Callable[..., StoredResponse], idempotent), config

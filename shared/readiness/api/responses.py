@@ -15,6 +15,7 @@ NO_STORE = "no-store"  # personal data: no shared or browser cache keeps it
 PUBLIC_CACHE = "public, max-age=300"
 PRIVATE_CACHE = "private, max-age=300"  # one centre's branded copy: not for shared caches
 INTERNAL_ERROR_MESSAGE = "An unexpected error occurred; it has been logged."
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 def json_response(
@@ -51,6 +52,10 @@ def finish(response: dict[str, Any], event: Mapping[str, Any]) -> dict[str, Any]
     """Headers every response carries, the error responses made outside the resolver included."""
     headers = response.setdefault("headers", {})
     headers.setdefault("X-Content-Type-Options", "nosniff")
+    # A JSON answer is never a page: if a browser is sent to one, it runs nothing, loads nothing
+    # and cannot be framed (the embedded form's document sets its own policy).
+    headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
+    headers.setdefault("Referrer-Policy", "no-referrer")
     request_id = (event.get("requestContext") or {}).get("requestId")
     if isinstance(request_id, str) and request_id:
         headers["X-Correlation-Id"] = request_id

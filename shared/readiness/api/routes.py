@@ -16,6 +16,9 @@ USER_IMPORT = "/v1/users/<user_id>/imports/<import_id>"
 CONSENT = "/v1/users/<user_id>/consents/<centre_id>"
 CENTRE_SUMMARY = "/v1/centres/me/summary"
 CENTRE_STUDENTS = "/v1/centres/me/students"
+CENTRE_EMBED = "/v1/centres/<centre_id>/embed"  # the embedded form, framed by its origins only
+USER = "/v1/users/<user_id>"
+USER_EXPORT = "/v1/users/<user_id>/export"
 
 PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
     ("GET", QUESTIONNAIRE),
@@ -33,6 +36,9 @@ PUBLIC_ROUTES: tuple[tuple[str, str], ...] = (
     ("PUT", CONSENT),
     ("GET", CENTRE_SUMMARY),
     ("GET", CENTRE_STUDENTS),
+    ("GET", CENTRE_EMBED),
+    ("GET", USER_EXPORT),
+    ("DELETE", USER),
 )
 
 

@@ -107,6 +107,11 @@ def reset() -> None:
     s3_client.cache_clear()
     activity_service.cache_clear()
     import_service.cache_clear()
+    from readiness.api import privacy
+
+    privacy.export_service.cache_clear()
+    privacy.erasure_service.cache_clear()
+    request_limiter.cache_clear()
     idempotency._runner.cache_clear()
     from readiness.access import runtime as access_runtime
 

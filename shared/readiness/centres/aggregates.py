@@ -121,6 +121,27 @@ def counter_deltas(before: CountedAssessment | None, after: CountedAssessment) -
     return {name: value for name, value in sorted(deltas.items()) if value}
 
 
+def departure_deltas(
+    counted: CountedAssessment | None, month_scores: Mapping[str, int], *, now_month: str
+) -> dict[str, int]:
+    """What erasing a student takes back: their latest assessment and their share of each kept month.
+
+    ``month_scores``: for each month the student was counted in, the score of their last assessment
+    of that month (what the month counters hold of them). Months a shard no longer keeps are left
+    alone: their counters are gone, and adding to them would bring back a negative one.
+    """
+    deltas: Counter[str] = Counter()
+    if counted is not None:
+        deltas[STUDENTS] -= 1
+        _add(deltas, counted, -1)
+    oldest_kept = _month_index(now_month) - KEEP_MONTHS + 1
+    for month, score in month_scores.items():
+        if _month_index(month) >= oldest_kept:
+            deltas[month_students_attribute(month)] -= 1
+            deltas[month_score_attribute(month)] -= score
+    return {name: value for name, value in sorted(deltas.items()) if value}
+
+
 def expired_month_attributes(now_month: str) -> list[str]:
     """Month counters a shard no longer needs (KEEP_MONTHS to KEEP_MONTHS + 11 months back).
 

@@ -23,7 +23,13 @@ from datetime import datetime
 from typing import Any
 
 from readiness.centres.aggregates import CountedAssessment
-from readiness.centres.membership import CentreWrites, Membership, MembershipChanged, StudentEntry
+from readiness.centres.membership import (
+    CentreWrites,
+    Departure,
+    Membership,
+    MembershipChanged,
+    StudentEntry,
+)
 from readiness.centres.model import COUNTER_SHARDS, Branding, Centre, CentreStatus, KeyHashes
 from readiness.centres.repository import CentreAlreadyExists, CentreChanged, CentreListing, StudentPage
 from readiness.store.codec import CorruptRecord
@@ -408,6 +414,33 @@ class DynamoDBCentreStore:
         items = centre_transact_items(self._table, writes)
         if items:
             self._transact(items, conflict=MembershipChanged("the membership changed; read it again"))
+
+    def remove_student(self, departure: Departure) -> None:
+        """The membership, the roster entry and the student's share of the counters, all or nothing.
+
+        Conditional on the membership's version: if an assessment was counted meanwhile, nothing is
+        written (MembershipChanged: read again and plan again); if it is already gone, nothing either.
+        """
+        membership = departure.membership
+        items: list[dict[str, Any]] = [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": membership_key(membership.user_id, membership.centre_id),
+                    "ConditionExpression": "#version = :expected",
+                    "ExpressionAttributeNames": {"#version": "version"},
+                    "ExpressionAttributeValues": {":expected": {"N": str(membership.version)}},
+                }
+            },
+            *centre_transact_items(self._table, CentreWrites(shards=(departure.shard,))),
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": roster_key(membership.centre_id, membership.user_id),
+                }
+            },
+        ]
+        self._transact(items, conflict=MembershipChanged("the membership changed; read it again"))
 
     # ------------------------------------------------------------ cohort
 

@@ -16,7 +16,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from readiness.centres.aggregates import CountedAssessment, counter_deltas, expired_month_attributes
+from readiness.centres.aggregates import (
+    CountedAssessment,
+    counter_deltas,
+    departure_deltas,
+    expired_month_attributes,
+    month_of,
+)
 from readiness.errors import FieldError, InvalidSubmission, NotFound
 from readiness.store.errors import StoreUnavailable
 
@@ -167,4 +173,47 @@ def plan_consent(membership: Membership, consent: bool, *, now: datetime) -> Cen
     return CentreWrites(
         memberships=(MembershipWrite(membership=updated, expected_version=membership.version),),
         roster=(RosterWrite(centre_id=membership.centre_id, user_id=membership.user_id, entry=entry),),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Departure:
+    """A student leaving a centre for good (erasure): the membership, its roster entry and their share
+    of the counters go together, conditional on the membership's version (so never twice)."""
+
+    membership: Membership
+    shard: ShardIncrement
+
+
+def plan_departure(
+    membership: Membership,
+    assessments: Sequence[tuple[datetime, int]],
+    *,
+    now: datetime,
+    pick_shard: Callable[[], int],
+) -> Departure:
+    """What erasing ``membership``'s student takes back from the centre's counters.
+
+    ``assessments``: (created_at, score) of every assessment of the student, in any order. The
+    centre counted those from the day the student joined: per month, the last one's score.
+    """
+    month_scores: dict[str, tuple[datetime, int]] = {}
+    for created_at, score in assessments:
+        if created_at < membership.joined_at:
+            continue
+        month = month_of(created_at)
+        if month not in month_scores or month_scores[month][0] <= created_at:
+            month_scores[month] = (created_at, score)
+    now_month = month_of(now)
+    deltas = departure_deltas(
+        membership.counted, {month: score for month, (_, score) in month_scores.items()}, now_month=now_month
+    )
+    return Departure(
+        membership=membership,
+        shard=ShardIncrement(
+            centre_id=membership.centre_id,
+            shard=pick_shard(),
+            deltas=deltas,
+            remove=tuple(name for name in expired_month_attributes(now_month) if name not in deltas),
+        ),
     )

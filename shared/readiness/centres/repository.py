@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from readiness.centres.membership import CentreWrites, Membership, StudentEntry
+from readiness.centres.membership import CentreWrites, Departure, Membership, StudentEntry
 from readiness.centres.model import Centre, CentreStatus
 from readiness.errors import ReadinessError
 
@@ -64,6 +64,9 @@ class MembershipRepository(Protocol):
 
     def apply(self, writes: CentreWrites) -> None:
         """Write memberships, counters and roster entries in one transaction; MembershipChanged on a race."""
+
+    def remove_student(self, departure: Departure) -> None:
+        """Erase a membership with its roster entry and counter share at once (MembershipChanged: a race)."""
 
 
 class CohortRepository(Protocol):

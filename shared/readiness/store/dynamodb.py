@@ -144,18 +144,21 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
             **_summary_attributes(summary),
             "body": {"B": pack_json(assessment.body)},
         }
-        items = [
-            item,
-            _user_item(assessment),
-            *self._activity_items(
-                summary.user_id, activity, source="assessment", now=summary.created_at, import_id=None
+        if assessment.idempotency_record is not None:
+            item["idempotency_record"] = {"S": assessment.idempotency_record}
+        puts: list[dict[str, Any]] = [
+            _put(self._table, item, "attribute_not_exists(PK)"),
+            _put(self._table, _user_item(assessment), *_replacing_condition(replacing)),
+            *(
+                _put(self._table, activity_item)
+                for activity_item in self._activity_items(
+                    summary.user_id, activity, source="assessment", now=summary.created_at, import_id=None
+                )
             ),
         ]
-        if random_id and not centre_writes:
-            self._batch_write(items)
-            return
-        puts: list[dict[str, Any]] = [{"Put": {"TableName": self._table, "Item": item}} for item in items]
-        puts[0]["Put"]["ConditionExpression"] = "attribute_not_exists(PK)"
+        receipt_index = len(puts)
+        if receipt is not None:
+            puts.append(self._receipt_put(receipt, now=summary.created_at))
         if centre_writes:
             # counted with the assessment, all or nothing (readiness.centres.membership)
             puts += centre_transact_items(self._table, centre_writes)

@@ -39,6 +39,8 @@ class StoredAssessment:
     # what it was scored on (questionnaire_version, answers, answered_at, activities_submitted); kept on the
     # user item for the latest assessment. Assessments stored before issue 5 also carry "activity_log".
     inputs: dict[str, Any] = field(repr=False)
+    # the idempotency record of the keyed submission that created it (erasure deletes that too)
+    idempotency_record: str | None = field(default=None, repr=False)
 
     @property
     def assessment_id(self) -> str:
