@@ -216,3 +216,62 @@ def test_shards_add_up_to_the_latest_assessment_of_each_student(
     for month, scores in per_month.items():
         assert total.get(f"m_{month}_n", 0) == len(scores)
         assert total.get(f"m_{month}_s", 0) == sum(scores.values())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    others=st.lists(st.tuples(st.integers(0, 100), st.integers(0, 400)), max_size=4),
+    history=st.lists(st.tuples(st.integers(0, 100), st.integers(0, 400)), min_size=1, max_size=8),
+)
+def test_a_departing_student_takes_back_exactly_what_their_assessments_added(
+    others: list[tuple[int, int]], history: list[tuple[int, int]]
+) -> None:
+    """Whatever a student's assessments over a year (and whoever else is counted), erasing them leaves
+    every counter the shard still keeps as if they had never joined."""
+    from readiness.centres.membership import Membership, plan_departure
+
+    def counters(students: list[list[tuple[int, int]]]) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for assessments in students:
+            before = None
+            for score, days in sorted(assessments, key=lambda pair: pair[1]):
+                after = counted(score, at=NOW - timedelta(days=400 - days))
+                total.update(counter_deltas(before, after))
+                before = after
+        return total
+
+    others_only = counters([[pair] for pair in others])
+    with_student = counters([[pair] for pair in others] + [history])
+    ordered = sorted(history, key=lambda pair: pair[1])
+    joined_at = NOW - timedelta(days=400 - ordered[0][1])
+    latest = counted(ordered[-1][0], at=NOW - timedelta(days=400 - ordered[-1][1]))
+    membership = Membership(
+        user_id="u", centre_id="c", joined_at=joined_at, counted=latest, version=len(history)
+    )
+    departure = plan_departure(
+        membership,
+        [(NOW - timedelta(days=400 - days), score) for score, days in history],
+        now=NOW,
+        pick_shard=lambda: 3,
+    )
+
+    after = with_student.copy()
+    after.update(departure.shard.deltas)
+    kept = {
+        name for name in after if not name.startswith("m_") or name not in expired_month_attributes("2026-11")
+    }
+    # month counters older than the shard keeps are removed on write; compare what it keeps
+    oldest_kept = (NOW.year * 12 + NOW.month - 1) - KEEP_MONTHS + 1
+
+    def is_kept(name: str) -> bool:
+        if not name.startswith("m_"):
+            return True
+        year, month = name[2:9].split("-")
+        return int(year) * 12 + int(month) - 1 >= oldest_kept
+
+    assert kept
+    assert {k: v for k, v in after.items() if v and is_kept(k)} == {
+        k: v for k, v in others_only.items() if v and is_kept(k)
+    }
+    assert departure.shard.shard == 3
+    assert not set(departure.shard.remove) & set(departure.shard.deltas)
