@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -228,3 +229,17 @@ def test_every_code_uri_is_a_function_folder_with_its_handler(template: SamTempl
         assert (folder / "app.py").is_file(), spec.code_uri
         assert (folder / "__init__.py").is_file(), spec.code_uri
         assert spec.module == "functions." + folder.name + ".app"
+
+
+def test_every_function_has_a_log_group_with_the_retention_parameter() -> None:
+    """Without one, Lambda creates its own group that keeps logs forever (personal data or not)."""
+    resources = read_yaml(REPO / "template.yaml")["Resources"]
+    functions = {name for name, r in resources.items() if r["Type"] == "AWS::Serverless::Function"}
+    retained = {
+        match.group(1)
+        for r in resources.values()
+        if (match := re.search(r"/aws/lambda/\$\{(\w+)\}", str(r["Properties"].get("LogGroupName"))))
+        and r["Type"] == "AWS::Logs::LogGroup"
+        and r["Properties"].get("RetentionInDays") == {"Ref": "LogRetentionDays"}
+    }
+    assert functions <= retained, functions - retained
