@@ -32,6 +32,8 @@ from tools.sam_template import DEFAULT_ROUTE, SamTemplate
 
 API_PREFIX = "/v1"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's HTTP API payload limit
+# API Gateway's HTTP API quota: "total combined size of request line and header values", 10240 bytes
+MAX_REQUEST_LINE_AND_HEADER_BYTES = 10240
 # Hop-by-hop and length headers are the front's business, not the function's.
 _DROPPED_RESPONSE_HEADERS = frozenset(
     {"connection", "content-length", "transfer-encoding", "keep-alive", "date", "server"}
@@ -77,9 +79,9 @@ class PortInUse(OSError):
     """The address is taken (or not ours to bind)."""
 
 
-def error_envelope(code: str, message: str) -> bytes:
+def error_envelope(code: str, message: str, details: list[dict[str, str]] | None = None) -> bytes:
     """The product's error body (PRODUCT.md): what a client gets whoever produced the error."""
-    return json.dumps({"error": {"code": code, "message": message, "details": []}}).encode()
+    return json.dumps({"error": {"code": code, "message": message, "details": details or []}}).encode()
 
 
 def is_text(content_type: str) -> bool:
@@ -288,6 +290,34 @@ class FrontHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the front writes its own access log (see _log)
 
+    def parse_request(self) -> bool:
+        """The request line and headers; beyond API Gateway's size quota, a 431 and nothing runs."""
+        if not super().parse_request():
+            return False
+        size = len(self.requestline) + sum(len(value) for value in self.headers.values())
+        if size > MAX_REQUEST_LINE_AND_HEADER_BYTES:
+            self.close_connection = True
+            self._send_error(
+                431,
+                "request_header_fields_too_large",
+                f"the request line and headers must be at most {MAX_REQUEST_LINE_AND_HEADER_BYTES} bytes",
+                details=[{"field": "headers", "message": f"{size} bytes with the request line"}],
+            )
+            return False
+        return True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a line or header too long, too many headers, a bad request line)
+        in the API's envelope, not as an HTML page."""
+        self.close_connection = True
+        reason = self.responses.get(code, ("error", ""))[0]
+        self._send_error(
+            code,
+            reason.lower().replace(" ", "_"),
+            message or reason,
+            details=[{"field": "headers" if code == 431 else "request", "message": message or reason}],
+        )
+
     def do_GET(self) -> None:
         self._dispatch()
 
@@ -331,10 +361,16 @@ class FrontHandler(BaseHTTPRequestHandler):
             self.wfile.write(response.body)
 
     def _send_error(
-        self, status: int, code: str, message: str, extra: list[tuple[str, str]] | None = None
+        self,
+        status: int,
+        code: str,
+        message: str,
+        extra: list[tuple[str, str]] | None = None,
+        *,
+        details: list[dict[str, str]] | None = None,
     ) -> None:
         headers = [("Content-Type", "application/json"), *(extra or [])]
-        self._send(HttpResponse(status, headers, error_envelope(code, message)))
+        self._send(HttpResponse(status, headers, error_envelope(code, message, details)))
 
     # ------------------------------------------------------------ the API
 
@@ -351,12 +387,20 @@ class FrontHandler(BaseHTTPRequestHandler):
                 raise ValueError
         except ValueError:
             self.close_connection = True
-            self._send_error(400, "bad_request", "Content-Length is not a number")
+            self._send_error(
+                400,
+                "bad_request",
+                "Content-Length is not a number",
+                details=[{"field": "headers.Content-Length", "message": "must be a whole number of bytes"}],
+            )
             return None
         if length > MAX_PAYLOAD_BYTES:
             self.close_connection = True
             self._send_error(
-                413, "payload_too_large", f"the request body must be at most {MAX_PAYLOAD_BYTES} bytes"
+                413,
+                "payload_too_large",
+                f"the request body must be at most {MAX_PAYLOAD_BYTES} bytes",
+                details=[{"field": "body", "message": f"must be at most {MAX_PAYLOAD_BYTES} bytes"}],
             )
             return None
         return self.rfile.read(length)
@@ -441,7 +485,7 @@ class FrontHandler(BaseHTTPRequestHandler):
             text_body = None
         event = build_event(
             self.command,
-            path,
+            decoded_path,  # API Gateway's HTTP API passes the path decoded, as it matched it
             route_key=route_key,
             stage=server.template.stage,
             path_parameters=match.path_parameters or None,

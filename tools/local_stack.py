@@ -81,6 +81,9 @@ class LocalStack:
         started = time.perf_counter()
         config = self.config
         template = self.template = load_template(config.template_path)
+        unknown = sorted(set(config.parameters) - set(template.parameters))
+        if unknown:
+            raise TemplateError(f"template.yaml has no parameter {', '.join(unknown)}")
         if not config.web_root.is_dir():
             raise FileNotFoundError(f"no web form at {config.web_root}")
         # The port first: if it is taken, say so before starting anything else.
@@ -277,6 +280,13 @@ def parse_args(argv: list[str] | None) -> StackConfig:
     parser.add_argument(
         "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="the functions' LogLevel parameter"
     )
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template parameter's value (repeatable), as `sam deploy --parameter-overrides` gives it",
+    )
     parser.add_argument("--quiet", action="store_true", help="no access log line per request")
     parser.add_argument(
         "--reassess-every",
@@ -288,6 +298,12 @@ def parse_args(argv: list[str] | None) -> StackConfig:
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be from 0 to 65535, not {args.port}")
+    parameters = {"LogLevel": args.log_level} if args.log_level else {}
+    for assignment in args.parameter:
+        name, equals, value = assignment.partition("=")
+        if not equals or not name:
+            parser.error(f"--parameter takes NAME=VALUE, not {assignment!r}")
+        parameters[name] = value
     return StackConfig(
         host=args.host,
         port=args.port,
@@ -296,7 +312,7 @@ def parse_args(argv: list[str] | None) -> StackConfig:
         template_path=args.template,
         dynamodb_endpoint_url=args.dynamodb_endpoint_url,
         workers=args.workers,
-        parameters={"LogLevel": args.log_level} if args.log_level else {},
+        parameters=parameters,
         access_log=not args.quiet,
         reassess_every=0 if args.no_reassess else args.reassess_every,
     )

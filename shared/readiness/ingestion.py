@@ -10,7 +10,6 @@ like every stored event (readiness.activity_log) and written as one activity ite
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -20,6 +19,7 @@ from readiness.activity_log import identity, pseudonymise
 from readiness.errors import FieldError, InvalidSubmission
 from readiness.identity import Credential, InvalidCredentials
 from readiness.inputs import ScoringInputs, load_scoring_inputs
+from readiness.json_body import read_json_body
 from readiness.owners import UserNotFound, check_owner, require_path_user
 from readiness.store.records import AssessmentRepository
 from readiness.submission import MAX_BODY_BYTES, activity_date_errors, pydantic_field_errors
@@ -75,13 +75,7 @@ def parse_activity_batch(
         raise InvalidSubmission(
             [FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes")], too_large=True
         )
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        reason = str(exc).split(":", 1)[0]
-        raise InvalidSubmission(
-            [FieldError("body", f"is not valid JSON ({reason})")], malformed=True
-        ) from None
+    document = read_json_body(body)
     if not isinstance(document, dict):
         raise InvalidSubmission([FieldError("body", "must be a JSON object")])
     unknown = sorted(set(document) - {"activities"})

@@ -14,6 +14,8 @@ from readiness.store.records import AssessmentRepository
 class UserNotFound(NotFound):
     """The path names a user other than the caller (or none at all)."""
 
+    field = "user_id"  # the 404 names the path's user id: "not yours" and "no such user" alike
+
 
 def authenticate(repository: AssessmentRepository, credential: Credential) -> str:
     """The caller's stored token hash; InvalidCredentials for an unknown user or a wrong token."""

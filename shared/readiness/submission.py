@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from readiness.activity import ActivityEvent
 from readiness.errors import FieldError, InvalidSubmission
+from readiness.json_body import read_json_body
 from readiness.questionnaire import QUESTIONNAIRES, Answers, get_questionnaire, validate_answers
 
 MAX_ACTIVITIES = 5000
@@ -51,6 +52,7 @@ def parse_submission(body: str | bytes | dict[str, Any], *, now: datetime) -> Su
                 raise InvalidSubmission(
                     [FieldError("body", f"must be at most {MAX_BODY_BYTES} bytes")], too_large=True
                 )
+            read_json_body(body)  # one meaning only: no repeated names, lone surrogates, control characters
             shape = _SubmissionShape.model_validate_json(body)  # parses and validates in one pass
         else:
             shape = _SubmissionShape.model_validate(body)

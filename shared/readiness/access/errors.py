@@ -11,3 +11,9 @@ class Forbidden(ReadinessError):
 
 class NotYours(NotFound):
     """The object is not the caller's (or does not exist): 404, the same answer either way."""
+
+
+class NotYourUser(NotYours):
+    """The path's user is not the caller (nor a student sharing with the calling centre)."""
+
+    field = "user_id"

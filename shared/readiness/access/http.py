@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from readiness.access.errors import NotYours
+from readiness.access.errors import NotYourUser
 from readiness.access.principal import Principal, PrincipalKind
 
 
@@ -20,5 +20,5 @@ def principal_of(event: Mapping[str, Any]) -> Principal:
 def require_self(principal: Principal, user_id: str) -> str:
     """The path's user must be the caller (another user's id answers exactly like a missing one)."""
     if principal.kind is not PrincipalKind.USER or principal.user_id != user_id:
-        raise NotYours("not the caller's user")
+        raise NotYourUser("not the caller's user")
     return user_id

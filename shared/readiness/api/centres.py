@@ -14,6 +14,7 @@ from readiness.centres.membership import Membership, StudentEntry
 from readiness.centres.model import CENTRE_ID_PATTERN
 from readiness.errors import FieldError, InvalidSubmission
 from readiness.identity import USER_ID_PATTERN, is_user_id
+from readiness.json_body import read_json_body
 from readiness.result import Band, Confidence
 
 CURSOR_VERSION = 1
@@ -90,9 +91,11 @@ def parse_consent_choice(body: bytes) -> ConsentChoice:
     if len(body) > MAX_CONSENT_BODY:
         raise InvalidRequest([FieldError("body", f"must be at most {MAX_CONSENT_BODY} bytes")])
     try:
-        document = json.loads(body.decode("utf-8")) if body.strip() else None
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidSubmission([FieldError("body", "is not valid JSON")], malformed=True) from None
+        document = read_json_body(body) if body.strip() else None
+    except InvalidSubmission as exc:
+        if exc.malformed:
+            raise
+        raise InvalidRequest(exc.details) from None
     if not isinstance(document, dict):
         raise InvalidRequest([FieldError("body", 'must be a JSON object: {"share_results": true|false}')])
     try:

@@ -9,6 +9,10 @@ class MalformedBody(ReadinessError):
     """The body cannot even be read as text (400); JSON problems are InvalidSubmission(malformed=True)."""
 
 
+class UnsupportedMediaType(ReadinessError):
+    """A body that is not declared ``application/json`` (415): a form post or plain text is never read."""
+
+
 class InvalidRequest(ReadinessError):
     """A query parameter, path parameter or header is invalid (422); each problem names its field."""
 

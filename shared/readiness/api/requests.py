@@ -14,10 +14,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from pydantic import BaseModel, ConfigDict, Field
 
-from readiness.access.errors import Forbidden, NotYours
+from readiness.access.errors import Forbidden, NotYourUser
 from readiness.access.http import principal_of
 from readiness.access.principal import PrincipalKind
-from readiness.api.errors import InvalidRequest, MalformedBody
+from readiness.api.errors import InvalidRequest, MalformedBody, UnsupportedMediaType
 from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, parse_limit
 from readiness.errors import FieldError
 from readiness.identity import AuthenticationRequired, Credential, VerifiedUser
@@ -50,7 +50,15 @@ class HistoryQuery(BaseModel):
 
 
 def body_bytes(event: APIGatewayProxyEventV2) -> bytes:
+    """The request body; a body must be declared JSON (415 otherwise: a cross-site form or text/plain post
+    is never read, and a browser must preflight a JSON request)."""
     raw = event.body or ""
+    if raw:
+        media_type, _, parameters = (event.headers.get("content-type") or "").partition(";")
+        media_type = media_type.strip().lower()
+        charset = parameters.strip().lower().removeprefix("charset=").strip('"') if parameters.strip() else ""
+        if media_type != "application/json" or charset not in ("", "utf-8"):
+            raise UnsupportedMediaType("the body must be JSON, sent as 'Content-Type: application/json'")
     if event.is_base64_encoded:
         try:
             return base64.b64decode(raw, validate=True)
@@ -120,7 +128,7 @@ def acting_for(event: APIGatewayProxyEventV2, user_id: str) -> Credential:
         from readiness.access.runtime import consent_service
 
         if not consent_service().allows(user_id, principal.centre_id):
-            raise NotYours("not a student who shares with this centre")
+            raise NotYourUser("not a student who shares with this centre")
         return VerifiedUser(user_id)
     return owner_credential(event)
 

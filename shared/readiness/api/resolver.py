@@ -22,7 +22,9 @@ from readiness.api.errors import (
     IdempotentRequestInProgress,
     InvalidRequest,
     MalformedBody,
+    UnsupportedMediaType,
 )
+from readiness.api.path_ids import malformed_path_ids
 from readiness.api.requests import IDEMPOTENCY_KEY_HEADER
 from readiness.api.responses import INTERNAL_ERROR_MESSAGE, error_response, finish, internal_error_payload
 from readiness.api.routes import allowed_methods
@@ -80,6 +82,16 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
         logger.info("body rejected: unreadable")
         return error_response(400, "malformed_json", str(exc), [FieldError("body", str(exc))])
 
+    def unsupported_media_type(exc: UnsupportedMediaType) -> Response[str]:
+        _count(metrics, "ValidationFailed")
+        logger.info("body rejected: not declared JSON")
+        return error_response(
+            415,
+            "unsupported_media_type",
+            "The body must be JSON.",
+            [FieldError("headers.Content-Type", "must be application/json")],
+        )
+
     def invalid_request(exc: InvalidRequest) -> Response[str]:
         _count(metrics, "ValidationFailed")
         logger.info("request rejected", extra={"fields": _fields_summary(exc.details)})
@@ -112,7 +124,10 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
 
     def not_found(exc: NotFound | ScheduleNotFound) -> Response[str]:
         _count(metrics, "NotFound")
-        return error_response(404, "not_found", "Not found.")
+        # the path parameter at fault, when the domain says which (its shape, never whether it exists)
+        field = getattr(exc, "field", None)
+        details = [FieldError(field, "is not yours, or does not exist")] if isinstance(field, str) else []
+        return error_response(404, "not_found", "Not found.", details)
 
     def route_not_found(exc: NotFoundError) -> Response[str]:
         _count(metrics, "RouteNotFound")
@@ -125,7 +140,12 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
                 f"{app.current_event.http_method} is not allowed here; allowed: {', '.join(methods)}.",
                 headers={"Allow": ", ".join([*methods, "OPTIONS"])},
             )
-        return error_response(404, "not_found", "There is no such route; see GET /v1/openapi.json.")
+        return error_response(
+            404,
+            "not_found",
+            "There is no such route; see GET /v1/openapi.json.",
+            [FieldError("path", "matches no route of this API")],
+        )
 
     def idempotency_key_reused(exc: IdempotencyKeyReused) -> Response[str]:
         _count(metrics, "IdempotencyConflict")
@@ -164,6 +184,7 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
     handlers: list[tuple[type[Exception], Callable[[Any], Response[str]]]] = [
         (InvalidSubmission, invalid_submission),
         (MalformedBody, malformed_body),
+        (UnsupportedMediaType, unsupported_media_type),
         (InvalidRequest, invalid_request),
         (AuthenticationRequired, authentication_required),
         (InvalidCredentials, invalid_credentials),
@@ -211,8 +232,11 @@ def serve(
         return finish({"statusCode": 204, "headers": cors, "body": "", "isBase64Encoded": False}, event)
     route_key = str(event.get("routeKey") or "")
     try:
+        malformed = malformed_path_ids(event.get("pathParameters") or {})
         if not admits(route_key, principal):
             response = _refusal(principal.kind is PrincipalKind.ANONYMOUS)
+        elif malformed:
+            response = _as_payload(error_response(404, "not_found", "Not found.", malformed))
         else:
             response = app.resolve(event, context)
     except Exception as exc:  # the resolver itself failed (an exception handler raised)
@@ -232,10 +256,14 @@ def _refusal(anonymous: bool) -> dict[str, Any]:
         )
     else:
         refused = error_response(403, "forbidden", "This route is not for this kind of credential.")
+    return _as_payload(refused)
+
+
+def _as_payload(response: Response[str]) -> dict[str, Any]:
     return {
-        "statusCode": refused.status_code,
-        "headers": dict(refused.headers),
-        "body": refused.body,
+        "statusCode": response.status_code,
+        "headers": dict(response.headers),
+        "body": response.body,
         "isBase64Encoded": False,
     }
 

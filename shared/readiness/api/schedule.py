@@ -15,6 +15,7 @@ from readiness.api.errors import InvalidRequest, MalformedBody
 from readiness.api.requests import body_bytes
 from readiness.cadence import MAX_CADENCE_DAYS, MIN_CADENCE_DAYS, ScheduleRequest
 from readiness.errors import FieldError, InvalidSubmission
+from readiness.json_body import read_json_body
 from readiness.schedules import ScheduleService
 from readiness.store.schedules import Schedule
 
@@ -61,6 +62,12 @@ def schedule_request(event: APIGatewayProxyEventV2) -> ScheduleRequest:
         raise InvalidSubmission(
             [FieldError("body", f"must be at most {MAX_SCHEDULE_BODY_BYTES} bytes")], too_large=True
         )
+    try:
+        read_json_body(raw)  # one meaning only: {"cadence_days": 7, "cadence_days": 180} is refused
+    except InvalidSubmission as exc:
+        if exc.malformed:
+            raise MalformedBody("the body is not valid JSON") from None
+        raise InvalidRequest(exc.details) from None
     try:
         return ScheduleRequest.model_validate_json(raw)
     except ValidationError as exc:
