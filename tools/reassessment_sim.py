@@ -343,8 +343,8 @@ class ReassessmentSimulation:
             }
             assessments.add(
                 stored_assessment(assessment, issued.token_hash, inputs),
+                replacing=None,
                 activity=pseudonymise(events, issued.user_id),
-                random_id=True,
             )
             # spread over the last day (due) or the next 29 (not yet due)
             offset = timedelta(minutes=1 + (index * 7919) % (24 * 60 - 1))
@@ -385,6 +385,11 @@ class _CollectedWrites:
 
     def put_item(self, Item: dict[str, Any], **_: Any) -> dict[str, Any]:
         self.items.append(Item)
+        return {}
+
+    def transact_write_items(self, TransactItems: list[dict[str, Any]]) -> dict[str, Any]:
+        # seeding new users: no condition can fail, and the items go out in bulk like the rest
+        self.items += [entry["Put"]["Item"] for entry in TransactItems]
         return {}
 
 

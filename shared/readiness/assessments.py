@@ -7,8 +7,9 @@ hash their assessments carry, and another user's assessment is indistinguishable
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,7 +18,7 @@ from readiness.activity import ActivityEvent
 from readiness.activity_log import distinct, identity, pseudonymise, unseen_history
 from readiness.centres.membership import Membership, MembershipChanged
 from readiness.centres.service import CentreLedger, counted_assessment
-from readiness.errors import NotFound
+from readiness.errors import NotFound, ReadinessError
 from readiness.identity import (
     Credential,
     InvalidCredentials,
@@ -28,11 +29,19 @@ from readiness.identity import (
 from readiness.inputs import load_scoring_inputs
 from readiness.owners import authenticate, check_owner
 from readiness.result import AssessmentResult, ScoreChange
-from readiness.store import AssessmentPage, AssessmentRepository, AssessmentSummary, StoreUnavailable
-from readiness.store.records import StoredAssessment
+from readiness.store import (
+    AssessmentPage,
+    AssessmentRepository,
+    AssessmentSummary,
+    StoreError,
+    StoreUnavailable,
+)
+from readiness.store.errors import AlreadySubmitted, LatestChanged
+from readiness.store.records import StoredAssessment, SubmissionReceipt
 from readiness.submission import Submission
 
 Trigger = Literal["submitted", "scheduled"]
+WRITE_ATTEMPTS = 3  # a submission re-scored this often when other assessments of the user keep landing first
 
 
 class AssessmentNotFound(NotFound):
@@ -72,6 +81,26 @@ class CreatedAssessment:
     user_token: str | None  # only for a new user; shown once
 
 
+class SubmissionKeyReused(ReadinessError):
+    """An earlier run stored another submission under the same retry key (409)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryKey:
+    """What makes a keyed submission (``Idempotency-Key``) store its assessment once, however often it runs.
+
+    Powertools answers a retry from the idempotency record once the first run completed. A run that
+    stored its assessment and then died before completing the record is run again; that run finds
+    the receipt the first one stored with the assessment and answers with the stored assessment.
+    """
+
+    receipt_id: str  # names the receipt: derived from the caller and the key, never the key itself
+    payload_digest: str
+    lifetime: timedelta  # as long as the idempotency record
+    seal: Callable[[str], str] = field(repr=False)  # a new user's token, for the receipt
+    unseal: Callable[[str], str] = field(repr=False)
+
+
 class AssessmentService:
     """The assessment use cases over a repository."""
 
@@ -86,12 +115,43 @@ class AssessmentService:
         credential: Credential | None,
         now: datetime,
         joining: str | None = None,
+        idempotency_record: str | None = None,
+        retry_key: RetryKey | None = None,
     ) -> CreatedAssessment:
         """Score a validated submission as of ``now`` and store it; a returning user gets ``previous``.
 
         ``joining``: the career centre whose publishable key came with the submission; the student
         joins it. Every centre the student belongs to counts the new assessment, in the same write.
+        ``retry_key``: the submission is keyed; a run after one that stored it answers with that one.
+        When another assessment of the user is stored while this one is scored, it is scored again
+        from the new inputs (its ``previous`` is that one), up to WRITE_ATTEMPTS times, then a 503.
         """
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                return self._create_once(
+                    submission,
+                    credential=credential,
+                    now=now,
+                    joining=joining,
+                    idempotency_record=idempotency_record,
+                    retry_key=retry_key,
+                )
+            except LatestChanged:
+                continue
+            except AlreadySubmitted as stored:
+                return self._stored_before(stored.receipt, retry_key)
+        raise StoreUnavailable("other assessments of this user kept being stored first; retry")
+
+    def _create_once(
+        self,
+        submission: Submission,
+        *,
+        credential: Credential | None,
+        now: datetime,
+        joining: str | None,
+        idempotency_record: str | None,
+        retry_key: RetryKey | None,
+    ) -> CreatedAssessment:
         from readiness.compare import what_moved
         from readiness.scoring import score_assessment
 
@@ -145,17 +205,42 @@ class AssessmentService:
         )
         counted = counted_assessment(assessment.assessment_id, now, assessment)
         centre_writes = self._ledger.plan(user_id, counted, memberships=memberships, joining=joining, now=now)
+        receipt = None
+        if retry_key is not None:
+            receipt = SubmissionReceipt(
+                receipt_id=retry_key.receipt_id,
+                user_id=user_id,
+                assessment_id=assessment.assessment_id,
+                payload_digest=retry_key.payload_digest,
+                expires_at=now + retry_key.lifetime,
+                sealed_token=retry_key.seal(user_token) if user_token is not None else None,
+            )
         try:
             self._repository.add(
-                _stored(assessment, token_hash, inputs),
+                _stored(assessment, token_hash, inputs, idempotency_record),
+                replacing=latest.assessment_id if latest is not None else None,
                 activity=unstored,
-                random_id=True,
                 centre_writes=centre_writes or None,
+                receipt=receipt,
             )
         except MembershipChanged:
             # another assessment of this student was counted first: nothing was written, retry
             raise StoreUnavailable("a concurrent assessment of the same user; retry") from None
         return CreatedAssessment(assessment=assessment, user_token=user_token)
+
+    def _stored_before(self, receipt: SubmissionReceipt, retry_key: RetryKey | None) -> CreatedAssessment:
+        """An earlier run of this keyed submission stored it: the same answer again, nothing stored."""
+        if retry_key is None:
+            raise StoreError("a receipt was found for a submission without a retry key")
+        if receipt.payload_digest != retry_key.payload_digest:
+            raise SubmissionKeyReused("this retry key was used for another submission")
+        stored = self._repository.get(receipt.user_id, receipt.assessment_id)
+        if stored is None:  # the receipt is written with the assessment, in one transaction
+            raise StoreError("a submission receipt names an assessment that is not stored")
+        token = retry_key.unseal(receipt.sealed_token) if receipt.sealed_token is not None else None
+        return CreatedAssessment(
+            assessment=Assessment.model_validate({"trigger": "submitted", **stored.body}), user_token=token
+        )
 
     def get(self, credential: Credential, assessment_id: str) -> dict[str, Any]:
         """The caller's assessment as served (a JSON object)."""
@@ -193,7 +278,9 @@ def stored_assessment(assessment: Assessment, token_hash: str, inputs: dict[str,
     return _stored(assessment, token_hash, inputs)
 
 
-def _stored(assessment: Assessment, token_hash: str, inputs: dict[str, Any]) -> StoredAssessment:
+def _stored(
+    assessment: Assessment, token_hash: str, inputs: dict[str, Any], idempotency_record: str | None = None
+) -> StoredAssessment:
     summary = AssessmentSummary(
         assessment_id=assessment.assessment_id,
         user_id=assessment.user_id,
@@ -206,4 +293,9 @@ def _stored(assessment: Assessment, token_hash: str, inputs: dict[str, Any]) -> 
         questionnaire_version=assessment.questionnaire_version,
         owner_token_hash=token_hash,
     )
-    return StoredAssessment(summary=summary, body=assessment.model_dump(mode="json"), inputs=inputs)
+    return StoredAssessment(
+        summary=summary,
+        body=assessment.model_dump(mode="json"),
+        inputs=inputs,
+        idempotency_record=idempotency_record,
+    )

@@ -5,9 +5,9 @@
    of at most 50 MB, for 15 minutes.
 2. ``run`` (the import function, when the object is created): the import is claimed (so a duplicated
    notification does nothing), the archive is copied locally and parsed by readiness.linkedin with the
-   user's secret counterpart salt, the uploaded object is deleted, and the derived events, once the
-   report is final and not failed, are pseudonymised, deduplicated against what is stored, compacted
-   (readiness.compaction) and stored as activity items. The report and what was stored are recorded.
+   user's secret counterpart salt, and the derived events, once the report is final and not failed,
+   are pseudonymised, deduplicated against what is stored, compacted (readiness.compaction) and stored
+   as activity items. The report and what was stored are recorded, then the uploaded object is deleted.
 3. ``status``: the owner reads the import: its state, the report, what was stored.
 
 Nothing personal is kept: events are derived (type, time, counterpart digest, role); the report holds
@@ -55,6 +55,10 @@ _UPLOAD_KEY = re.compile(rf"{UPLOAD_PREFIX}({USER_ID_PATTERN})/({IMPORT_ID_PATTE
 _log = logging.getLogger(__name__)
 
 ImportStatus = Literal["awaiting_upload", "importing", "completed", "failed", "expired"]
+
+
+class ImportStillRunning(StoreUnavailable):
+    """Another run holds the import's claim: retry later (the upload is kept)."""
 
 
 class ImportNotFound(NotFound):
@@ -214,7 +218,14 @@ class ImportService:
             return RunOutcome("ignored")
         user_id, import_id = found
         claimed = self._imports.claim_import(user_id, import_id, now=now, stale_before=now - RUN_STALE_AFTER)
-        if claimed is None:  # a repeated notification, a finished import, or an upload nobody asked for
+        if claimed is None:
+            record = self._imports.get_import(user_id, import_id)
+            if record is not None and record.state == "importing":
+                # Claimed by a run that has not finished: a copy of this event running now, or a run that
+                # died or could not release its claim (the store throttled throughout). The upload stays:
+                # a retry or a redrive from the failure queue imports it once the claim is stale.
+                raise ImportStillRunning("the import is claimed by another run")
+            # a repeated notification of a finished import, or an upload nobody asked for
             self._uploads.delete(key)
             return RunOutcome("ignored", import_id)
         try:
@@ -250,18 +261,19 @@ class ImportService:
             )
         report = history.report
         if not report.finished or report.status == "failed":
-            self._uploads.delete(key)
             self._finish(user_id, import_id, now, report, outcome=None)
+            self._uploads.delete(key)
             return RunOutcome("failed", import_id, report_status=report.status)
         if history.events:
             self._assessments.add_activity(
                 user_id, history.events, source="import", now=now, import_id=import_id
             )
-        # Deleted once its events are stored: a retry after throttling here finds the upload again, and
-        # what the first attempt stored counts as duplicates. Nothing is left once the import is recorded.
-        self._uploads.delete(key)
+        # Deleted once the import is recorded: a retry after throttling anywhere before finds the upload
+        # again, and what the first attempt stored counts as duplicates. (A delete that fails raises: the
+        # retry finds the import finished and deletes the upload as a repeated notification.)
         outcome = history.outcome
         self._finish(user_id, import_id, now, report, outcome=outcome)
+        self._uploads.delete(key)
         return RunOutcome(
             "completed", import_id, events_stored=outcome.events_stored, report_status=report.status
         )

@@ -23,7 +23,7 @@ def test_a_retry_with_the_same_key_and_body_returns_the_same_response_and_stores
     assert retry.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert retry.headers["Location"] == first.headers["Location"]
-    assert (assessment_count(), item_counts()["IdempotencyTable"]) == (1, 1)
+    assert (assessment_count(), item_counts()["IdempotencyTable"]) == (1, 2)  # the record, the receipt
 
 
 def test_the_same_submission_spelled_differently_is_the_same_payload(
@@ -114,7 +114,7 @@ def test_a_failed_request_leaves_the_key_free_for_a_corrected_retry(
     assert rejected.status == 403  # the authorizer refuses an unknown user's token
     assert accepted.status == 201
     assert "Idempotent-Replayed" not in accepted.headers
-    assert (assessment_count(), item_counts()["IdempotencyTable"]) == (1, 1)
+    assert (assessment_count(), item_counts()["IdempotencyTable"]) == (1, 2)  # the record, the receipt
 
 
 def test_without_a_key_each_post_is_a_new_assessment(

@@ -11,7 +11,7 @@ from botocore.exceptions import ConnectTimeoutError
 from openapi_spec_validator import validate
 from readiness.questionnaire import questionnaire_document
 
-from tests.integration.conftest import EVENTS, ApiClient, new_key, submission
+from tests.integration.conftest import EVENTS, ApiClient, all_items, new_key, submission
 
 
 class _Body:
@@ -165,18 +165,17 @@ def test_throttling_is_retried_then_answered_503_with_retry_after(api: ApiClient
 
 
 def test_an_unreachable_store_during_a_keyed_write_is_503_and_leaves_nothing_behind(
-    api: ApiClient, item_counts: Any, tables: dict[str, str]
+    api: ApiClient, item_counts: Any, dynamodb: Any, tables: dict[str, str]
 ) -> None:
     attempts: list[int] = []
 
-    def unreachable_readiness_table(request: Any, **_: Any) -> None:
+    def unreachable(request: Any, **_: Any) -> None:
         # Raise rather than answer: moto's own hook would otherwise still apply the write.
-        if tables["ReadinessTable"] in json.loads(request.body)["RequestItems"]:
-            attempts.append(1)
-            raise ConnectTimeoutError(endpoint_url=request.url)
+        attempts.append(1)
+        raise ConnectTimeoutError(endpoint_url=request.url)
 
-    # a new assessment is one BatchWriteItem: the assessment, the user item and the activity together
-    api.on_dynamodb("before-send.dynamodb.BatchWriteItem", unreachable_readiness_table)
+    # a new assessment is one transaction: the assessment, the user item, the activity and the receipt
+    api.on_dynamodb("before-send.dynamodb.TransactWriteItems", unreachable)
 
     response = api.post("/v1/assessments", body=submission(), headers={"Idempotency-Key": new_key()})
 
@@ -184,7 +183,11 @@ def test_an_unreachable_store_during_a_keyed_write_is_503_and_leaves_nothing_beh
     assert response.headers["Retry-After"] == "1"
     assert len(attempts) == 3
     # the idempotency record written before the failure was removed: a retry will run again
-    assert item_counts() == {"ReadinessTable": 0, "IdempotencyTable": 0}
+    assert item_counts()["IdempotencyTable"] == 0
+    users = [
+        item for item in all_items(dynamodb, tables["ReadinessTable"]) if item["PK"]["S"].startswith("USER")
+    ]
+    assert users == []
 
 
 def test_an_unexpected_failure_is_500_without_internals(api: ApiClient) -> None:

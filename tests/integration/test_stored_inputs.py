@@ -107,7 +107,8 @@ def test_a_returning_users_inputs_are_one_query(api: ApiClient) -> None:
 
     api.post("/v1/assessments", body=submission(), token=first["user_token"])
 
-    assert [call.split(".")[-1] for call in calls] == ["Query", "BatchWriteItem"]
+    # the inputs are one Query; the assessment, the user item and new activity one transaction
+    assert [call.split(".")[-1] for call in calls] == ["Query", "TransactWriteItems"]
 
 
 def test_a_repeat_is_not_stored_again_but_new_events_are(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -76,6 +77,15 @@ def unseal(sealed: str, call: IdempotentCall) -> str:
     raw = base64.b64decode(sealed)
     pad = _pad(call.key, call.caller, len(raw))
     return bytes(a ^ b for a, b in zip(raw, pad, strict=True)).decode("utf-8")
+
+
+def receipt_id(call: IdempotentCall) -> str:
+    """The id of the receipt a keyed submission stores with its assessment (readiness.assessments.RetryKey):
+    in the idempotency table, next to Powertools' record for the call, whose id plus ``#receipt`` it is
+    (erasing a user who knows the one deletes the other; both expire after IDEMPOTENCY_EXPIRY_SECONDS).
+    """
+    named_by = json.dumps([call.caller, call.key], sort_keys=True).encode()
+    return f"create_assessment#{hashlib.sha256(named_by).hexdigest()}#receipt"
 
 
 def run_once(call: IdempotentCall, produce: Callable[[], StoredResponse], lambda_context: Any) -> Outcome:

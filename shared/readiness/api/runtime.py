@@ -50,7 +50,10 @@ def assessment_service() -> AssessmentService:
 def assessment_repository() -> DynamoDBAssessmentRepository:
     from readiness.store.dynamodb import DynamoDBAssessmentRepository
 
-    return DynamoDBAssessmentRepository(dynamodb_client(), get_settings().require_table())
+    settings = get_settings()
+    return DynamoDBAssessmentRepository(
+        dynamodb_client(), settings.require_table(), receipts_table=settings.idempotency_table_name
+    )
 
 
 @cache

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from readiness.api.idempotency import ANONYMOUS_CALLER, IdempotentCall, StoredResponse, run_once, seal, unseal
+from readiness.api.errors import IdempotencyKeyReused
+from readiness.api.idempotency import (
+    ANONYMOUS_CALLER,
+    IdempotentCall,
+    StoredResponse,
+    receipt_id,
+    run_once,
+    seal,
+    unseal,
+)
 from readiness.api.requests import AssessmentRequest
 from readiness.api.runtime import assessment_service
+from readiness.assessments import RetryKey, SubmissionKeyReused
+from readiness.settings import get_settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +55,29 @@ def submit_assessment(
         payload_digest=request.payload_digest,
     )
 
+    # a run after one that stored the assessment but died before the record said so answers with it
+    retry_key = RetryKey(
+        receipt_id=receipt_id(call),
+        payload_digest=request.payload_digest,
+        lifetime=timedelta(seconds=get_settings().idempotency_expiry_seconds),
+        seal=partial(seal, call=call),
+        unseal=partial(unseal, call=call),
+    )
+
     def produce() -> StoredResponse:
-        created = service.create(
-            request.submission, credential=request.credential, now=now, joining=request.centre_id
-        )
+        try:
+            created = service.create(
+                request.submission,
+                credential=request.credential,
+                now=now,
+                joining=request.centre_id,
+                idempotency_record=call.record_id,
+                retry_key=retry_key,
+            )
+        except SubmissionKeyReused:  # an expired run's record was replaced; its receipt still holds
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used with a different request body; use a new key"
+            ) from None
         sealed = seal(created.user_token, call) if created.user_token is not None else None
         return {"body": created.assessment.model_dump(mode="json"), "sealed_token": sealed}
 

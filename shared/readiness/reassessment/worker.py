@@ -88,8 +88,9 @@ class ReassessmentService:
             return ReassessmentOutcome("recently_assessed")
 
         assessment = self._rescore(inputs, assessment_id, now)
-        # the student's career centres count it, in the same transaction (a race with a submission of
-        # the same user is a StoreUnavailable: the message fails and is retried)
+        # the student's career centres count it, in the same transaction. A race with a submission of
+        # the same user (LatestChanged, MembershipChanged: StoreUnavailable) fails the message; its
+        # retry finds the submission, which counts for the period (recently_assessed)
         counted = counted_assessment(assessment.assessment_id, assessment.created_at, assessment)
         centre_writes = self._ledger.plan(
             message.user_id, counted, memberships=inputs.memberships, joining=None, now=now
@@ -97,6 +98,7 @@ class ReassessmentService:
         try:
             self._assessments.add(
                 stored_assessment(assessment, inputs.owner_token_hash, _carried(inputs)),
+                replacing=latest.assessment_id if latest is not None else None,
                 centre_writes=centre_writes or None,
             )
         except AssessmentAlreadyExists:  # a copy of this message, delivered at the same time, got there first

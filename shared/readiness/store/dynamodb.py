@@ -1,8 +1,10 @@
 """The assessment repository on the single DynamoDB table (keys and access patterns: docs/data-model.md).
 
-Each method is one request (GetItem, Query, PutItem or BatchWriteItem), except where a user's
-activity outgrows one Query page or one batch. Reads are strongly consistent so that an assessment
-is readable, and listed, the moment its POST has answered.
+Each method is one request (GetItem, Query, PutItem, BatchWriteItem or TransactWriteItems), except
+where a user's activity outgrows one Query page or one batch. A new assessment is one transaction,
+all or nothing, conditional on the user item still pointing at the assessment it was scored from.
+Reads are strongly consistent so that an assessment is readable, and listed, the moment its POST
+has answered.
 
 A user's partition: assessment items (``ASSESSMENT#<id>``), the user item (``USER``: token hash and
 the latest assessment with its answers), activity items (``USER#ACTIVITY#<batch id>``) and career
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from readiness.centres.dynamodb import (
@@ -28,13 +30,21 @@ from readiness.centres.membership import CentreWrites, Membership, MembershipCha
 from readiness.identity import new_activity_batch_id
 from readiness.store.activity import pack_batches, unpack_events
 from readiness.store.codec import CorruptRecord, pack_json, unpack_json
-from readiness.store.errors import AssessmentAlreadyExists, ConditionFailed, StoreError, StoreUnavailable
+from readiness.store.errors import (
+    AlreadySubmitted,
+    AssessmentAlreadyExists,
+    ConditionFailed,
+    LatestChanged,
+    StoreError,
+    StoreUnavailable,
+)
 from readiness.store.records import (
     ActivitySource,
     AssessmentPage,
     AssessmentSummary,
     StoredAssessment,
     StoredInputs,
+    SubmissionReceipt,
 )
 
 if TYPE_CHECKING:
@@ -97,9 +107,10 @@ class DynamoDBTable:
     StoreUnavailable (retry later) and StoreError.
     """
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, *, receipts_table: str | None = None) -> None:
         self._client = client
         self._table = table_name
+        self._receipts = receipts_table  # keyed submissions' receipts (the idempotency table)
 
     def _call(self, operation: str, **request: Any) -> dict[str, Any]:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -130,12 +141,13 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
         self,
         assessment: StoredAssessment,
         *,
+        replacing: str | None,
         activity: Sequence[ActivityEvent] = (),
-        random_id: bool = False,
         centre_writes: CentreWrites | None = None,
+        receipt: SubmissionReceipt | None = None,
     ) -> None:
-        # The assessment, the user item that now points at it, and new activity, in one request: a
-        # BatchWriteItem for a random id, else a transaction whose condition keeps a derived id unique.
+        # The assessment, the user item that now points at it, new activity, the centres' counts and a
+        # keyed submission's receipt: one transaction, so that no failure leaves part of it behind.
         summary = assessment.summary
         item = {
             "PK": {"S": user_key(summary.user_id)},
@@ -167,9 +179,51 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
         try:
             transact_write_indexed(self._client, puts)
         except ConditionsFailed as failed:
+            if receipt is not None and receipt_index in failed.indexes:
+                stored = self._receipt(receipt.receipt_id, now=summary.created_at)
+                if stored is None:  # it expired a moment ago: nothing was written, run again
+                    raise StoreUnavailable("a submission receipt expired during the write") from None
+                raise AlreadySubmitted(stored) from None
             if 0 in failed.indexes:
                 raise AssessmentAlreadyExists("an assessment with this id already exists") from None
+            if 1 in failed.indexes:
+                raise LatestChanged("another assessment of this user was stored first") from None
             raise MembershipChanged("a concurrent assessment of this student was counted first") from None
+
+    def _receipt_put(self, receipt: SubmissionReceipt, *, now: datetime) -> dict[str, Any]:
+        if self._receipts is None:
+            raise ValueError("this repository has no receipts table")
+        item: dict[str, Any] = {
+            "id": {"S": receipt.receipt_id},
+            "expiration": {"N": str(int(receipt.expires_at.timestamp()))},  # the table's TTL attribute
+            "user_id": {"S": receipt.user_id},
+            "assessment_id": {"S": receipt.assessment_id},
+            "payload": {"S": receipt.payload_digest},
+        }
+        if receipt.sealed_token is not None:
+            item["sealed_token"] = {"S": receipt.sealed_token}
+        put = _put(self._receipts, item, "attribute_not_exists(id) OR expiration < :now")
+        put["Put"]["ExpressionAttributeValues"] = {":now": {"N": str(int(now.timestamp()))}}
+        return put
+
+    def _receipt(self, receipt_id: str, *, now: datetime) -> SubmissionReceipt | None:
+        response = self._call(
+            "get_item", TableName=self._receipts, Key={"id": {"S": receipt_id}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        if item is None or int(item["expiration"]["N"]) < int(now.timestamp()):
+            return None  # TTL deletes an expired item within days; until then it is not there either
+        try:
+            return SubmissionReceipt(
+                receipt_id=receipt_id,
+                user_id=item["user_id"]["S"],
+                assessment_id=item["assessment_id"]["S"],
+                payload_digest=item["payload"]["S"],
+                expires_at=datetime.fromtimestamp(int(item["expiration"]["N"]), UTC),
+                sealed_token=item["sealed_token"]["S"] if "sealed_token" in item else None,
+            )
+        except KeyError as exc:
+            raise CorruptRecord("a submission receipt lacks an attribute") from exc
 
     def load_inputs(self, user_id: str) -> StoredInputs:
         request: dict[str, Any] = {
@@ -347,6 +401,27 @@ class DynamoDBAssessmentRepository(DynamoDBTable):
         return self._call("query", **request)
 
 
+def _put(
+    table: str, item: dict[str, Any], condition: str | None = None, values: Any = None
+) -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table, "Item": item}
+    if condition is not None:
+        put["ConditionExpression"] = condition
+    if values:
+        put["ExpressionAttributeValues"] = values
+    return {"Put": put}
+
+
+def _replacing_condition(replacing: str | None) -> tuple[str, dict[str, Any] | None]:
+    """The user item may be replaced only while it still points at the assessment the caller scored from."""
+    if replacing is None:
+        return "attribute_not_exists(PK)", None  # a new user
+    # a user item written before it named its latest assessment: any (the next write names it)
+    return "latest_id = :latest OR (attribute_exists(PK) AND attribute_not_exists(latest_id))", {
+        ":latest": {"S": replacing}
+    }
+
+
 def _condition_failed(response: dict[str, Any]) -> bool:
     reasons = response.get("CancellationReasons") or []
     return any(reason.get("Code") == "ConditionalCheckFailed" for reason in reasons)
@@ -409,6 +484,7 @@ def _user_item(latest: StoredAssessment) -> dict[str, Any]:
         "SK": {"S": USER_ITEM},
         "entity": {"S": ENTITY_USER},
         "owner_token_hash": {"S": latest.owner_token_hash},
+        "latest_id": {"S": latest.assessment_id},  # what the next write's condition checks
         "latest": {"B": pack_json({"body": latest.body, "inputs": latest.inputs})},
     }
 

@@ -31,6 +31,23 @@ class AssessmentSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class SubmissionReceipt:
+    """Stored with a keyed submission's assessment, in the same write, for as long as its key is good.
+
+    A re-run of the submission (its first run stored the assessment, then died before the idempotency
+    record said so) finds the receipt instead of storing a second assessment, and answers with the
+    stored one; a new user's token is in it sealed, so that only the same Idempotency-Key unseals it.
+    """
+
+    receipt_id: str  # derived from the caller and the Idempotency-Key (never the key itself)
+    user_id: str
+    assessment_id: str
+    payload_digest: str  # the submission it was for: the same key with another one is refused
+    expires_at: datetime
+    sealed_token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class StoredAssessment:
     """A whole assessment: the summary, the public body as served, and the inputs it was scored on."""
 
@@ -87,21 +104,24 @@ class AssessmentRepository(Protocol):
         self,
         assessment: StoredAssessment,
         *,
+        replacing: str | None,
         activity: Sequence[ActivityEvent] = (),
-        random_id: bool = False,
         centre_writes: CentreWrites | None = None,
+        receipt: SubmissionReceipt | None = None,
     ) -> None:
         """Store a new assessment, make it the user's latest (the user item), and store ``activity``
-        (pseudonymised events not stored before) with it, in one request.
+        (pseudonymised events not stored before) with it: one transaction, all or nothing.
 
-        By default the write is conditional on the id being new (AssessmentAlreadyExists otherwise):
-        what a derived id (a scheduled re-assessment's) needs. ``random_id=True`` says the id was drawn
-        at random (new_assessment_id: 80 random bits per millisecond) and skips the condition, which
-        halves the write's cost (a batch write instead of a transaction).
+        Conditional on the id being new (AssessmentAlreadyExists otherwise: what a derived id, a
+        scheduled re-assessment's, needs) and on the user item still pointing at ``replacing``, the
+        latest assessment the caller scored from (None: a new user, no user item yet); LatestChanged
+        when another assessment of the user was stored since.
 
         ``centre_writes`` (the student's centres' counters, memberships and roster) go in the same
         transaction, so an assessment is never stored without being counted, or counted twice;
         MembershipChanged when a concurrent assessment of the same student got there first.
+        ``receipt``: a keyed submission's (SubmissionReceipt); AlreadySubmitted with the stored one when
+        an earlier run of the same submission stored its assessment (and nothing is written).
         """
 
     def load_inputs(self, user_id: str) -> StoredInputs:
