@@ -53,9 +53,35 @@ def _count(metrics: Metrics | None, name: str) -> None:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
 
 
+# The top-level request fields of this API: only these are logged by name. Any other top-level name
+# is one the client made up (an unknown field) and can be anything, an e-mail address among others.
+_LOGGED_FIELDS = frozenset(
+    {
+        "body",
+        "headers",
+        "path",
+        "answers",
+        "activities",
+        "questionnaire_version",
+        "cadence_days",
+        "share_results",
+        "limit",
+        "cursor",
+        "version",
+        "limits",
+        "user_id",
+        "assessment_id",
+        "import_id",
+        "centre_id",
+    }
+)
+
+
 def _fields_summary(details: list[FieldError]) -> list[str]:
-    # the top-level part of each path only: a deeper segment can be a key the client made up
-    return sorted({detail.field.split(".", 1)[0] for detail in details})
+    # the top-level part of each path only (a deeper segment can be a key the client made up), and
+    # of those only the API's own names
+    tops = {detail.field.split(".", 1)[0] for detail in details}
+    return sorted(top if top in _LOGGED_FIELDS else "(unknown field)" for top in tops)
 
 
 def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics: Metrics | None) -> None:
