@@ -146,8 +146,16 @@ class JournalingApp:
     def __init__(self, app: WsgiApp) -> None:
         self._app = app
         self.journal: WriteJournal | None = None  # set once the saved data is back in place
+        self._one_at_a_time = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        # One request at a time, as DynamoDB applies each atomically: moto checks a condition and then
+        # writes, with no lock of its own, so two threads could both pass a condition only one may
+        # (and the journal could list two writes in another order than they were applied).
+        with self._one_at_a_time:
+            return list(self._call(environ, start_response))
+
+    def _call(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         operation = target.removeprefix(_TARGET_PREFIX)
         journal = self.journal

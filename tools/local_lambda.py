@@ -217,12 +217,15 @@ class LocalFunctions:
         *,
         cwd: Path,
         workers: int = 1,
+        workers_for: Mapping[str, int] | None = None,
         start_timeout: float = 60.0,
     ) -> None:
         self._specs = dict(specs)
         self._environments = {name: dict(env) for name, env in environments.items()}
         self._cwd = cwd
         self._workers_per_function = max(1, workers)
+        # a few functions warmer than the rest (e.g. the submit path, for concurrency tests)
+        self._workers_for = {name: max(1, count) for name, count in (workers_for or {}).items()}
         self._start_timeout = start_timeout
         self._idle: dict[str, queue.Queue[LambdaWorker]] = {name: queue.Queue() for name in self._specs}
         self._all: list[LambdaWorker] = []
@@ -237,7 +240,11 @@ class LocalFunctions:
 
     def start(self) -> None:
         """Start every worker at once and wait until each has imported its handler."""
-        workers = [self._spawn(name) for name in self._specs for _ in range(self._workers_per_function)]
+        workers = [
+            self._spawn(name)
+            for name in self._specs
+            for _ in range(self._workers_for.get(name, self._workers_per_function))
+        ]
         failures: list[str] = []
         with ThreadPoolExecutor(max_workers=max(1, len(workers))) as pool:
             outcomes = pool.map(self._wait_ready, workers)

@@ -47,6 +47,7 @@ class StackConfig:
     web_root: Path = REPO_ROOT / "web"
     dynamodb_endpoint_url: str | None = None
     workers: int = 1
+    workers_for: dict[str, int] = field(default_factory=dict)  # function logical id -> warm workers
     parameters: dict[str, str] = field(default_factory=dict)
     access_log: bool = True
     # seconds between dispatches of scheduled re-assessment; None: the template's schedule; 0: off
@@ -128,7 +129,11 @@ class LocalStack:
             for function_id, spec in template.functions.items()
         }
         self.functions = LocalFunctions(
-            template.functions, environments, cwd=REPO_ROOT, workers=config.workers
+            template.functions,
+            environments,
+            cwd=REPO_ROOT,
+            workers=config.workers,
+            workers_for=config.workers_for,
         )
         # Workers import their handlers while the tables are created and the saved data restored.
         failure: list[BaseException] = []
@@ -278,6 +283,13 @@ def parse_args(argv: list[str] | None) -> StackConfig:
     )
     parser.add_argument("--workers", type=int, default=1, help="warm workers per function (default: 1)")
     parser.add_argument(
+        "--workers-for",
+        action="append",
+        default=[],
+        metavar="FUNCTION=N",
+        help="warm workers for one function (its logical id in template.yaml; repeatable)",
+    )
+    parser.add_argument(
         "--log-level", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="the functions' LogLevel parameter"
     )
     parser.add_argument(
@@ -304,6 +316,12 @@ def parse_args(argv: list[str] | None) -> StackConfig:
         if not equals or not name:
             parser.error(f"--parameter takes NAME=VALUE, not {assignment!r}")
         parameters[name] = value
+    workers_for: dict[str, int] = {}
+    for assignment in args.workers_for:
+        name, equals, count = assignment.partition("=")
+        if not equals or not name or not count.isdigit() or int(count) < 1:
+            parser.error(f"--workers-for takes FUNCTION=N (N at least 1), not {assignment!r}")
+        workers_for[name] = int(count)
     return StackConfig(
         host=args.host,
         port=args.port,
@@ -312,6 +330,7 @@ def parse_args(argv: list[str] | None) -> StackConfig:
         template_path=args.template,
         dynamodb_endpoint_url=args.dynamodb_endpoint_url,
         workers=args.workers,
+        workers_for=workers_for,
         parameters=parameters,
         access_log=not args.quiet,
         reassess_every=0 if args.no_reassess else args.reassess_every,
