@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as default
 from datetime import UTC, datetime, timedelta
@@ -52,24 +52,23 @@ class World:
     user_id: str
     token: str
     questionnaire: dict[str, Any]
+    dynamodb: Any = None
+    s3: Any = None
+    bucket_names: tuple[str, ...] = ()
 
     def snapshot(self) -> dict[str, Any]:
         """A digest of every item of every table and every object of every bucket."""
-        endpoint = (self.stack.data_dir / "dynamodb-endpoint").read_text().strip()
-        client = dynamodb_client(endpoint)
         state: dict[str, Any] = {}
-        for table in client.list_tables()["TableNames"]:
+        for table in self.dynamodb.list_tables()["TableNames"]:
             items = []
-            for page in client.get_paginator("scan").paginate(TableName=table):
+            for page in self.dynamodb.get_paginator("scan").paginate(TableName=table):
                 for item in page["Items"]:
                     if item.get("entity", {}).get("S") == ATTEMPT_COUNTER_ENTITY:
                         continue
                     items.append(json.dumps(item, sort_keys=True, default=bytes.hex))
             state[f"table {table}"] = sorted(hashlib.sha256(i.encode()).hexdigest() for i in items)
-        s3 = _s3_client(self.http.base_url)
-        for logical_id in buckets(load_template(REPO / "template.yaml")):
-            name = local_bucket_name(logical_id)
-            listing = s3.list_objects_v2(Bucket=name)
+        for name in self.bucket_names:
+            listing = self.s3.list_objects_v2(Bucket=name)
             state[f"bucket {name}"] = sorted(
                 (entry["Key"], entry["ETag"], entry["Size"]) for entry in listing.get("Contents", [])
             )
@@ -109,7 +108,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             {"questionnaire_version": questionnaire["version"], "answers": valid_answers(questionnaire)},
         )
         assert created.status == 201, created.raw
-        yield World(stack, http, created.json["user_id"], created.json["user_token"], questionnaire)
+        endpoint = (stack.data_dir / "dynamodb-endpoint").read_text().strip()
+        world = World(
+            stack,
+            http,
+            created.json["user_id"],
+            created.json["user_token"],
+            questionnaire,
+            dynamodb=dynamodb_client(endpoint),
+            s3=_s3_client(http.base_url),
+            bucket_names=tuple(local_bucket_name(logical_id) for logical_id in buckets(template)),
+        )
+        assert world.bucket_names, "the uploads bucket is part of what must not change"
+        assert len(world.snapshot()) >= 3  # two tables and the bucket
+        yield world
     finally:
         stack.stop()
 
@@ -121,7 +133,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 class Hostile:
     method: str
     path: str  # "{user}" is the test user's id
-    body: bytes | None = None
+    body: bytes | Callable[[], bytes] | None = None  # a callable is read when the request is sent
     status: int = 422
     field: str = "body"  # a detail must name exactly this field (or a path inside it)
     headers: dict[str, str] = default(default_factory=dict)
@@ -174,7 +186,13 @@ def push(*events: Any, **extra: Any) -> bytes:
 
 
 EVENT = {"type": "help_given", "occurred_at": "2024-05-01", "counterpart": "c-1"}
-SOON = (datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ten_minutes_ahead() -> bytes:
+    """Read when sent: the server allows 5 minutes of clock skew, so 10 minutes ahead is the future."""
+    return with_event(occurred_at=(datetime.now(UTC) + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
 NESTED = b"[" * 20 + b"3" + b"]" * 20
 DEEP = b"[" * 100_000 + b"]" * 100_000
 ASSESS = "/v1/assessments"
@@ -300,7 +318,7 @@ CATALOGUE: dict[str, Hostile] = {
         "POST", ASSESS, with_event(occurred_at="1989-12-31"), 422, "activities.0.occurred_at"
     ),
     "submit: occurred_at 10 minutes ahead": Hostile(
-        "POST", ASSESS, with_event(occurred_at=SOON), 422, "activities.0.occurred_at"
+        "POST", ASSESS, ten_minutes_ahead, 422, "activities.0.occurred_at"
     ),
     "submit: occurred_at in year 9999": Hostile(
         "POST", ASSESS, with_event(occurred_at="9999-12-31T23:59:59Z"), 422, "activities.0.occurred_at"
@@ -478,11 +496,12 @@ def test_a_hostile_request_is_refused_with_the_field_named_and_writes_nothing(
     world: World, case: Hostile
 ) -> None:
     before = world.snapshot()
-    headers = {"Content-Type": case.content_type} if case.body is not None and case.content_type else {}
+    body = case.body() if callable(case.body) else case.body
+    headers = {"Content-Type": case.content_type} if body is not None and case.content_type else {}
     headers |= {"Authorization": f"Bearer {world.token}", **case.headers}
 
     response = world.http.request(
-        case.method, case.path.replace("{user}", world.user_id), raw=case.body, headers=headers, timeout=30
+        case.method, case.path.replace("{user}", world.user_id), raw=body, headers=headers, timeout=30
     )
 
     assert response.status == case.status, response.raw[:500]
