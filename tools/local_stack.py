@@ -16,6 +16,7 @@ the worker fed by a poller, the dispatcher on a timer (every minute; --reassess-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -30,6 +31,7 @@ from tools.local_http import LocalFront, PortInUse
 from tools.local_lambda import FunctionStartError, Invocation, LocalFunctions, lambda_environment
 from tools.local_messaging import LocalMessaging
 from tools.local_s3 import LocalS3
+from tools.moto_speed import fast_moto
 from tools.sam_messaging import schedule_triggers
 from tools.sam_template import REPO_ROOT, SamTemplate, TemplateError, load_template, resolve_environment
 
@@ -66,6 +68,7 @@ class LocalStack:
         self.s3: LocalS3 | None = None
         self.messaging: LocalMessaging | None = None
         self._serving: threading.Thread | None = None
+        self._moto_speed = contextlib.ExitStack()
         self.started_in_seconds = 0.0
 
     @property
@@ -96,6 +99,10 @@ class LocalStack:
             access_log=config.access_log,
             parameters=config.parameters,
         )
+        # moto at a cost that does not grow with the table (tools.moto_speed): plain moto deep-copies
+        # the whole table for every transaction, so once a few thousand users are stored each
+        # submission takes seconds and holds up every other DynamoDB call (bench/load.py).
+        self._moto_speed.enter_context(fast_moto())
         self.dynamodb = LocalDynamoDB(
             template,
             data_dir=config.data_dir,
@@ -189,6 +196,7 @@ class LocalStack:
             self.functions.stop()
         if self.dynamodb is not None:
             self.dynamodb.stop()
+        self._moto_speed.close()
 
     def _reassess_line(self) -> str:
         every = self.reassess_every_seconds
