@@ -55,7 +55,7 @@ def throttle(api: ApiClient, backoff: Any) -> Iterator[Throttle]:  # noqa: F811 
 def test_each_call_of_an_import_throttled_leaves_it_for_the_retry_which_imports_it_once(
     api: ApiClient, clock: Clock, dynamodb: Any, buckets: dict[str, str], throttle: Throttle
 ) -> None:
-    export = build_export(ExportOptions(variant="complete")).data
+    export = build_export(ExportOptions(variant="basic")).data  # the same calls as a complete one
 
     def uploaded() -> tuple[str, str, str, str]:
         user_id, token = _user(api)
