@@ -34,6 +34,8 @@ API_PREFIX = "/v1"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's HTTP API payload limit
 # API Gateway's HTTP API quota: "total combined size of request line and header values", 10240 bytes
 MAX_REQUEST_LINE_AND_HEADER_BYTES = 10240
+# A client that stops sending its body for this long is answered 408 (its thread is not held forever).
+BODY_IDLE_SECONDS = 5.0
 # Hop-by-hop and length headers are the front's business, not the function's.
 _DROPPED_RESPONSE_HEADERS = frozenset(
     {"connection", "content-length", "transfer-encoding", "keep-alive", "date", "server"}
@@ -375,7 +377,25 @@ class FrontHandler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------ the API
 
     def _read_body(self) -> bytes | None:
-        """The request body, or None when a response has already been sent for it."""
+        """The request body, or None when a response has already been sent for it: a body that stops
+        arriving for BODY_IDLE_SECONDS is a 408, one that ends before its Content-Length a 400."""
+        self.connection.settimeout(BODY_IDLE_SECONDS)
+        try:
+            body = self._read_declared_body()
+        except TimeoutError:
+            self.close_connection = True
+            self._send_error(
+                408,
+                "request_timeout",
+                f"the request body stopped arriving for {BODY_IDLE_SECONDS:g} seconds",
+                details=[{"field": "body", "message": "is shorter than its Content-Length"}],
+            )
+            return None
+        finally:
+            self.connection.settimeout(self.timeout)
+        return body
+
+    def _read_declared_body(self) -> bytes | None:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             return self._read_chunked()
         length_text = self.headers.get("Content-Length")
@@ -403,7 +423,17 @@ class FrontHandler(BaseHTTPRequestHandler):
                 details=[{"field": "body", "message": f"must be at most {MAX_PAYLOAD_BYTES} bytes"}],
             )
             return None
-        return self.rfile.read(length)
+        body = self.rfile.read(length)
+        if len(body) < length:  # the client closed its side early: never pass a truncated body on
+            self.close_connection = True
+            self._send_error(
+                400,
+                "bad_request",
+                "the request body ended before its Content-Length",
+                details=[{"field": "body", "message": "is shorter than its Content-Length"}],
+            )
+            return None
+        return body
 
     def _read_chunked(self) -> bytes | None:
         chunks: list[bytes] = []

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from dataclasses import field as default
@@ -22,6 +24,7 @@ import pytest
 
 from tests.e2e.conftest import REPO, Http, LocalStackProcess, Response, valid_answers
 from tools.local_dynamodb import dynamodb_client
+from tools.local_http import BODY_IDLE_SECONDS
 from tools.sam_template import load_template
 from tools.sam_uploads import buckets, local_bucket_name
 
@@ -546,3 +549,37 @@ def test_the_same_body_is_accepted_once_its_repeated_name_is_gone(world: World) 
     assert refused.error["details"] == [{"field": "answers.reach_1", "message": "is given more than once"}]
     assert accepted.status == 201, accepted.raw
     assert world.snapshot() != before  # the snapshot sees a write when there is one
+
+
+def _raw_exchange(world: World, request: bytes, *, half_close: bool) -> tuple[int, dict[str, Any], float]:
+    """Send bytes as they are (no client library fixes them up); the status, error body and seconds taken."""
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", world.stack.port), timeout=30) as connection:
+        connection.sendall(request)
+        if half_close:
+            connection.shutdown(socket.SHUT_WR)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, body = received.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    return status, json.loads(body)["error"], time.monotonic() - started
+
+
+@pytest.mark.parametrize("half_close", [False, True], ids=["client stalls", "client closes early"])
+def test_a_body_shorter_than_its_content_length_is_refused_not_waited_for(
+    world: World, half_close: bool
+) -> None:
+    before = world.snapshot()
+    body = encode(submission())
+    request = (
+        f"POST /v1/assessments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {world.token}\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode() + body[: len(body) // 2]
+
+    status, error, seconds = _raw_exchange(world, request, half_close=half_close)
+
+    assert status == (400 if half_close else 408)
+    assert [detail["field"] for detail in error["details"]] == ["body"]
+    assert seconds < BODY_IDLE_SECONDS + 5  # answered, not held
+    assert world.snapshot() == before
