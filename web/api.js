@@ -99,18 +99,66 @@ export function getImport(userId, importId, token) {
 const sleep = (ms) => new Promise((resolve) => window.setTimeout(resolve, ms));
 
 /**
- * Send one submit attempt ({key, body}); a retry reuses the attempt's Idempotency-Key and body,
- * so the server records at most one assessment for it however many times it is sent.
+ * Send a request again while it fails in a way worth retrying, waiting what the server's Retry-After
+ * asks (else 1, 2, 4... seconds), at most `longestWait` seconds; `onRetry(error, seconds)` hears of each wait.
  */
-export async function submitAssessment(attempt, token, { onRetry, retries = 2 } = {}) {
+async function withRetries(send, { onRetry, retries, longestWait, worthRetrying = (error) => error.retryable }) {
   for (let tryNumber = 0; ; tryNumber += 1) {
     try {
-      return await request("POST", "/v1/assessments", { body: attempt.body, token, idempotencyKey: attempt.key });
+      return await send();
     } catch (error) {
-      if (!(error instanceof ApiError) || !error.retryable || tryNumber >= retries) throw error;
-      const waitSeconds = Math.min(error.retryAfterSeconds ?? 2 ** tryNumber, 10);
+      if (!(error instanceof ApiError) || !worthRetrying(error) || tryNumber >= retries) throw error;
+      const waitSeconds = Math.min(error.retryAfterSeconds ?? 2 ** tryNumber, longestWait);
       if (onRetry) onRetry(error, waitSeconds);
       await sleep(waitSeconds * 1000);
     }
   }
+}
+
+/**
+ * Send one submit attempt ({key, body}); a retry reuses the attempt's Idempotency-Key and body,
+ * so the server records at most one assessment for it however many times it is sent.
+ */
+export function submitAssessment(attempt, token, { onRetry, retries = 2 } = {}) {
+  return withRetries(
+    () => request("POST", "/v1/assessments", { body: attempt.body, token, idempotencyKey: attempt.key }),
+    { onRetry, retries, longestWait: 10 },
+  );
+}
+
+/**
+ * Everything the server keeps about the user, every export page followed to the last, as one
+ * document {format, user_id, exported_at, items}; `onPage({pages, items, more})` hears of each page.
+ */
+export async function exportUserData(userId, token, { onPage, onRetry } = {}) {
+  const path = `/v1/users/${encodeURIComponent(userId)}/export`;
+  const items = [];
+  let first = null;
+  let cursor = null;
+  for (let pages = 1; ; pages += 1) {
+    const query = cursor ? `?${new URLSearchParams({ cursor })}` : "";
+    const page = await withRetries(() => request("GET", path + query, { token }), { onRetry, retries: 3, longestWait: 30 });
+    if (!page || !Array.isArray(page.items) || typeof page.format !== "string") {
+      throw new ApiError(500, "bad_export", "The server's export could not be read. Please try again.");
+    }
+    first = first || page;
+    items.push(...page.items);
+    cursor = page.next_cursor || null;
+    if (onPage) onPage({ pages, items: items.length, more: Boolean(cursor) });
+    if (!cursor) break;
+  }
+  return { format: first.format, user_id: first.user_id, exported_at: first.exported_at, items };
+}
+
+/**
+ * Erase everything the server keeps about the user: the receipt {user_id, erased_at, erased}.
+ * A 503 means the erasure was cut short and a 429 that it was not started: both are sent again.
+ */
+export function eraseUser(userId, token, { onRetry, retries = 3 } = {}) {
+  return withRetries(() => request("DELETE", `/v1/users/${encodeURIComponent(userId)}`, { token }), {
+    onRetry,
+    retries,
+    longestWait: 30,
+    worthRetrying: (error) => error.status === 429 || error.status === 503,
+  });
 }

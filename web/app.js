@@ -5,6 +5,7 @@ import { ActivityForm } from "./activity.js";
 import { renderLinkedInImport } from "./linkedin.js";
 import { ApiError, getAssessment, getQuestionnaire, listAssessments, newIdempotencyKey, submitAssessment } from "./api.js";
 import { announce, focusOn, h, replaceChildren } from "./dom.js";
+import { describeErased, YourData } from "./privacy.js";
 import { clearFieldErrors, hideErrorSummary, renderErrorSummary, showFieldErrors, unregisterFields } from "./errors.js";
 import { collectAnswers, readRawAnswers, renderQuestionnaire, restoreRawAnswers } from "./questionnaire.js";
 import { BAND_TEXT, formatDate, historySection, renderReport } from "./report.js";
@@ -30,6 +31,8 @@ const el = {
   forgetDialog: document.getElementById("forget-dialog"),
   forgetConfirm: document.getElementById("forget-confirm"),
   forgetCancel: document.getElementById("forget-cancel"),
+  yourData: document.getElementById("your-data"),
+  eraseDialog: document.getElementById("erase-dialog"),
   pageTitle: document.getElementById("page-title"),
 };
 
@@ -45,18 +48,26 @@ const state = {
   freshCredentials: false,
 };
 
-// ---------------------------------------------------------------- identity bar and "forget me"
+// ---------------------------------------------------------------- identity bar, "your data" and "forget me"
+
+const yourData = new YourData({
+  section: el.yourData,
+  dialog: el.eraseDialog,
+  onForget: () => openForgetDialog(),
+  onErased: (receipt) => erased(receipt),
+});
 
 function renderIdentityBar() {
   renderLinkedInImport(el.linkedin, state.identity); // the import needs the user's key
+  yourData.render(state.identity);
   if (!state.identity) {
     el.identityBar.replaceChildren();
     return;
   }
   replaceChildren(
     el.identityBar,
-    h("span", { class: "identity-text" }, "Your results are saved in this browser."),
-    h("button", { type: "button", class: "secondary small", id: "forget-me", onclick: openForgetDialog }, "Forget me"),
+    h("span", { class: "identity-text" }, "This browser keeps your key to your results."),
+    h("button", { type: "button", class: "secondary small", id: "your-data-button", onclick: () => yourData.focus() }, "Your data"),
   );
 }
 
@@ -64,12 +75,13 @@ function openForgetDialog() {
   if (typeof el.forgetDialog.showModal === "function") {
     el.forgetDialog.showModal();
     el.forgetCancel.focus();
-  } else if (window.confirm("Forget your saved key and answers in this browser?")) {
+  } else if (window.confirm("Forget your key and answers on this browser? Nothing is deleted from the server.")) {
     forgetMe();
   }
 }
 
-function forgetMe() {
+/** Everything this browser keeps about the visitor goes, and the page starts afresh. */
+function clearThisBrowser() {
   forgetIdentity();
   clearDraft();
   state.identity = null;
@@ -86,8 +98,25 @@ function forgetMe() {
     buildForm(state.doc, null);
   }
   showView("form", { push: false });
+}
+
+function forgetMe() {
+  clearThisBrowser();
   focusOn(el.pageTitle);
-  announce("Forgotten. This browser no longer keeps your key, your answers or your results.");
+  announce("Forgotten on this browser: it no longer keeps your key or your answers. Nothing was deleted from the server.");
+}
+
+/** The server erased everything (the receipt counts what); this browser forgets exactly as forget-me does. */
+function erased(receipt) {
+  clearThisBrowser();
+  const what = describeErased(receipt && receipt.erased);
+  const message = what
+    ? `Erased from the server: ${what}. This browser has forgotten you too.`
+    : "The server had nothing left to erase. This browser has forgotten you too.";
+  replaceChildren(el.returning, h("p", { class: "notice", id: "erase-receipt" }, message));
+  el.returning.hidden = false;
+  focusOn(el.pageTitle);
+  announce(message);
 }
 
 el.forgetConfirm.addEventListener("click", () => {
