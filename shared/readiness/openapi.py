@@ -107,6 +107,7 @@ _RESPONSE_NAMES = {
     404: "NotFound",
     409: "Conflict",
     413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
     422: "Unprocessable",
     429: "TooManyRequests",
     500: "InternalError",
@@ -184,7 +185,7 @@ def _activity_operations(user_id_param: dict[str, Any]) -> dict[str, Any]:
             },
             "responses": {
                 "200": _ok("what became of each event", "IngestionResult"),
-                **_responses(400, 401, 404, 413, 422, 429, 500, 503),
+                **_responses(400, 401, 404, 413, 415, 422, 429, 500, 503),
             },
         }
     }
@@ -257,7 +258,7 @@ def _schedule_operations(user_id_param: dict[str, Any]) -> dict[str, Any]:
             "responses": {
                 "200": _ok("the schedule, changed or as it was", "ScheduleDocument"),
                 "201": _ok("the new schedule", "ScheduleDocument"),
-                **_responses(400, 401, 404, 413, 422, 429, 500, 503),
+                **_responses(400, 401, 404, 413, 415, 422, 429, 500, 503),
             },
         },
         "get": {
@@ -425,7 +426,7 @@ def openapi_document() -> dict[str, Any]:
                                 "Idempotent-Replayed": _header("IdempotentReplayed"),
                             },
                         ),
-                        **_responses(400, 401, 409, 413, 422, 429, 500, 503),
+                        **_responses(400, 401, 409, 413, 415, 422, 429, 500, 503),
                     },
                 }
             },
@@ -551,6 +552,10 @@ def openapi_document() -> dict[str, Any]:
                 ),
                 "PayloadTooLarge": _error(
                     "the body is over 1 MB or has more than 5,000 activities", "payload_too_large"
+                ),
+                "UnsupportedMediaType": _error(
+                    "the body is not sent as `Content-Type: application/json` (field `headers.Content-Type`)",
+                    "unsupported_media_type",
                 ),
                 "Unprocessable": _error(
                     "the content is invalid; each problem is in details with its field", "invalid_submission"

@@ -130,6 +130,7 @@ def _centre_paths() -> dict[str, Any]:
                 "responses": {
                     "200": _ok("your choice, stored", "Consent"),
                     "400": _ref("MalformedJson"),
+                    "415": _ref("UnsupportedMediaType"),
                     **errors,
                     "422": _ref("Unprocessable"),
                     **tail,
