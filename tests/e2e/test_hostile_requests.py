@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import REPO, Http, LocalStackProcess, Response, valid_answers
+from tests.e2e.test_centres import centre_command
 from tools.local_dynamodb import dynamodb_client
 from tools.local_http import BODY_IDLE_SECONDS
 from tools.sam_template import load_template
@@ -55,6 +56,7 @@ class World:
     user_id: str
     token: str
     questionnaire: dict[str, Any]
+    centre_secret_key: str = ""
     dynamodb: Any = None
     s3: Any = None
     bucket_names: tuple[str, ...] = ()
@@ -111,6 +113,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             {"questionnaire_version": questionnaire["version"], "answers": valid_answers(questionnaire)},
         )
         assert created.status == 201, created.raw
+        centre = centre_command(
+            stack, "create", "--name", "Hostile Careers", "--origin", "https://c.example", "--json"
+        )
         endpoint = (stack.data_dir / "dynamodb-endpoint").read_text().strip()
         world = World(
             stack,
@@ -118,6 +123,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             created.json["user_id"],
             created.json["user_token"],
             questionnaire,
+            centre_secret_key=centre["secret_key"],
             dynamodb=dynamodb_client(endpoint),
             s3=_s3_client(http.base_url),
             bucket_names=tuple(local_bucket_name(logical_id) for logical_id in buckets(template)),
@@ -141,6 +147,7 @@ class Hostile:
     field: str = "body"  # a detail must name exactly this field (or a path inside it)
     headers: dict[str, str] = default(default_factory=dict)
     content_type: str | None = "application/json"
+    as_centre: bool = False  # sent with the career centre's secret key instead of the user's token
 
 
 def answers() -> dict[str, Any]:
@@ -479,6 +486,22 @@ CATALOGUE: dict[str, Hostile] = {
     "history: cursor of 5,000 characters": Hostile(
         "GET", HISTORY + "?cursor=" + "A" * 5000, None, 422, "cursor"
     ),
+    # -- a career centre's routes (its secret key)
+    "roster: limit 0": Hostile("GET", "/v1/centres/me/students?limit=0", None, 422, "limit", as_centre=True),
+    "roster: forged cursor": Hostile(
+        "GET",
+        "/v1/centres/me/students?cursor=eyJ2IjoxLCJhZnRlciI6InVfJyBPUiAnMSc9JzEifQ",
+        None,
+        422,
+        "cursor",
+        as_centre=True,
+    ),
+    "centre push: not its student": Hostile(
+        "POST", f"/v1/users/{OTHER_USER}/activities", push(EVENT), 404, "user_id", as_centre=True
+    ),
+    "centre schedule: user id not an id": Hostile(
+        "PUT", "/v1/users/u_%3Bls/schedule", encode({"cadence_days": 30}), 404, "user_id", as_centre=True
+    ),
     "questionnaire: version with SQL": Hostile(
         "GET", "/v1/questionnaire?version=1%27%20OR%20%271", None, 422, "version"
     ),
@@ -501,7 +524,8 @@ def test_a_hostile_request_is_refused_with_the_field_named_and_writes_nothing(
     before = world.snapshot()
     body = case.body() if callable(case.body) else case.body
     headers = {"Content-Type": case.content_type} if body is not None and case.content_type else {}
-    headers |= {"Authorization": f"Bearer {world.token}", **case.headers}
+    credential = world.centre_secret_key if case.as_centre else world.token
+    headers |= {"Authorization": f"Bearer {credential}", **case.headers}
 
     response = world.http.request(
         case.method, case.path.replace("{user}", world.user_id), raw=body, headers=headers, timeout=30
