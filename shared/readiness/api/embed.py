@@ -11,7 +11,8 @@ API's own origin, which is where the document is served from.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -33,6 +34,9 @@ PERMISSIONS_POLICY = (
     "payment=(), usb=()"
 )
 REFERRER_POLICY = "no-referrer"
+# What may stand in a CSP source list: an origin and nothing else (no ';' ',' or space that would end
+# the directive or the policy, whatever an operator typed).
+_SOURCE = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,25 +85,39 @@ def active_centre(centres: CentreRepository, centre_id: str) -> Centre:
     return centre
 
 
+def _sources(origins: Iterable[str]) -> list[str]:
+    """The origins that are safe in a source list, normalised; the others are left out."""
+    found: list[str] = []
+    for origin in origins:
+        try:
+            normal = normalise_origin(origin)
+        except ValueError:
+            continue
+        if _SOURCE.fullmatch(normal) and normal not in found:
+            found.append(normal)
+    return found
+
+
 def content_security_policy(centre: Centre, assets: str | None) -> str:
     """Scripts, styles and fonts from web/ only (no inline code), API calls to this origin, and
     framing by the centre's own origins and nothing else."""
-    source = assets or "'self'"
-    images = [source, "data:"]
+    source = (_sources([assets]) if assets else ["'self'"]) or ["'none'"]
+    images = [*source, "data:"]
     if centre.branding.logo_url:
         parts = urlsplit(centre.branding.logo_url)
-        images.append(f"{parts.scheme}://{parts.netloc}")
+        images += _sources([f"{parts.scheme}://{parts.netloc}"])
+    ancestors = _sources(centre.origins) or ["'none'"]
     directives = [
         "default-src 'none'",
-        f"script-src {source}",
-        f"style-src {source}",
+        f"script-src {' '.join(source)}",
+        f"style-src {' '.join(source)}",
         f"img-src {' '.join(dict.fromkeys(images))}",
-        f"font-src {source}",
+        f"font-src {' '.join(source)}",
         "connect-src 'self'",
-        f"base-uri {source}",
+        f"base-uri {' '.join(source)}",
         "form-action 'none'",
         "object-src 'none'",
-        f"frame-ancestors {' '.join(centre.origins)}",
+        f"frame-ancestors {' '.join(ancestors)}",
     ]
     return "; ".join(directives)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -93,3 +94,26 @@ def test_the_api_location_is_its_own_origin_and_stage_prefix(
     headers: dict[str, str], context: dict[str, str], raw_path: str, expected: tuple[str, str]
 ) -> None:
     assert api_location({"headers": headers, "requestContext": context, "rawPath": raw_path}) == expected
+
+
+def test_nothing_but_an_origin_reaches_a_source_list() -> None:
+    store, centre_id = centre_with()
+    stored = active_centre(store, centre_id)
+    # as if written by hand into the table: the policy must not be extended through them
+    odd = replace(
+        stored,
+        origins=("https://careers.example.edu", "https://evil.example;script-src", "https://a.example,b"),
+        branding=replace(stored.branding, logo_url="https://cdn.example.edu;img-src/logo.svg"),
+    )
+    page = embed_document(odd, api_origin="https://api.example.org", api_base_path="", assets=None)
+
+    header = page.headers["Content-Security-Policy"]
+    assert directives(header)["frame-ancestors"] == ["https://careers.example.edu"]
+    assert directives(header)["img-src"] == ["'self'", "data:"]
+    assert header.count(";") == 9  # ten directives, no more
+
+    nobody = replace(stored, origins=("https://evil.example;x",))
+    header = embed_document(nobody, api_origin="https://a.example", api_base_path="", assets=None).headers[
+        "Content-Security-Policy"
+    ]
+    assert directives(header)["frame-ancestors"] == ["'none'"]
