@@ -1,9 +1,10 @@
 """The HTTP API's Lambda REQUEST authorizer (payload 2.0, simple responses): credentials to a principal.
 
 It resolves a user token or a centre key into the principal the route's function receives as
-requestContext.authorizer.lambda, or refuses the request (403 from API Gateway) when the
-credential is unknown, expired, revoked, used from an origin its centre did not register, or not
-one the route's policy admits. Logs say why in a code, never the credential.
+requestContext.authorizer.lambda. A credential that is unknown, expired, revoked, used from an
+origin its centre did not register, or not one the route's policy admits becomes a refusal the
+function answers (401 or 403 in the API's envelope, with CORS headers), never API Gateway's bare
+403. Logs say why in a code, never the credential.
 """
 
 from __future__ import annotations

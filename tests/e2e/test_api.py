@@ -155,13 +155,23 @@ def test_every_error_has_the_envelope(
     assert response.headers["content-type"].startswith("application/json")
 
 
-def test_credentials_are_checked_at_the_gateway_first(http: Http) -> None:
-    """API Gateway's own answers (HTTP APIs cannot customise them), before any function runs."""
+def test_credentials_are_checked_before_any_route_runs(http: Http) -> None:
+    """No Authorization header on a route that needs one: API Gateway's own 401 (its identity source
+    is missing, so the authorizer is not even called). A bad credential: the authorizer passes the
+    refusal on and the function answers 401 in the envelope, readable by a browser (CORS)."""
     missing = http.get("/v1/assessments/a_01k4bwz8e9f0g1h2j3k4m5n6p7")
-    refused = http.get("/v1/assessments/a_01k4bwz8e9f0g1h2j3k4m5n6p7", token="rdy1.u_nope.x")
+    refused = http.get(
+        "/v1/assessments/a_01k4bwz8e9f0g1h2j3k4m5n6p7",
+        token="rdy1.u_nope.x",
+        headers={"Origin": "https://anyone.example"},
+    )
 
     assert (missing.status, missing.json) == (401, {"message": "Unauthorized"})
-    assert (refused.status, refused.json) == (403, {"message": "Forbidden"})
+    assert refused.status == 401
+    assert refused.error["details"] == [
+        {"field": "headers.Authorization", "message": "is not a valid credential"}
+    ]
+    assert refused.headers["access-control-allow-origin"] == "*"
 
 
 def test_an_assessment_is_not_shown_to_someone_else(http: Http, questionnaire: dict[str, Any]) -> None:
@@ -191,7 +201,7 @@ def test_data_survives_a_restart_and_fresh_starts_empty(own_stack: LocalStackPro
     assert own_stack.stop() == 0
     own_stack.start(fresh=True)
     gone = own_stack.http.get(f"/v1/assessments/{created['assessment_id']}", token=created["user_token"])
-    assert gone.status in (401, 403, 404)  # the authorizer no longer knows the token (403)
+    assert gone.status == 401  # the authorizer no longer knows the token
 
 
 def test_an_acknowledged_write_survives_a_crash(own_stack: LocalStackProcess) -> None:

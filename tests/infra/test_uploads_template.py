@@ -68,7 +68,7 @@ def test_the_import_function_has_room_for_a_50_mb_export_and_a_failure_destinati
     assert RESOURCES["ImportFailuresQueue"]["Properties"]["SqsManagedSseEnabled"] is True
 
 
-def test_only_the_import_function_reads_uploads_only_it_and_erasure_delete_them_and_only_create_import_signs_them() -> (
+def test_only_import_reads_uploads_import_and_erasure_delete_them_create_import_signs_them() -> (
     None
 ):
     readers = set()

@@ -132,10 +132,10 @@ def test_only_the_owner_may_push_activity(api: ApiClient, item_counts: Any) -> N
     assert api.post(_path(user_id), body=batch).status == 401
     assert api.post(_path(user_id), body=batch, token=other_token).status == 404  # someone else's: not found
     assert (
-        api.post(_path(user_id), body=batch, token=token[:-2] + "xx").status == 403
+        api.post(_path(user_id), body=batch, token=token[:-2] + "xx").status == 401
     )  # the authorizer refuses
     stranger = issue_user_token()
-    assert api.post(_path(stranger.user_id), body=batch, token=stranger.token).status == 403
+    assert api.post(_path(stranger.user_id), body=batch, token=stranger.token).status == 401
     assert api.post(_path(other_id), body=batch, token=token).status == 404
     assert item_counts() == before
 

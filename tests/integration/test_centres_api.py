@@ -73,8 +73,9 @@ def test_the_publishable_key_brings_the_centres_branding_and_cors_echoes_its_ori
         "/v1/questionnaire",
         headers={"X-Readiness-Key": centre.keys.publishable, "Origin": "https://evil.example"},
     )
-    assert foreign.status == 403
-    assert "Access-Control-Allow-Origin" not in foreign.headers
+    assert (foreign.status, foreign.fields) == (403, ["headers.Origin"])
+    assert foreign.headers["Access-Control-Allow-Origin"] == "*"  # the deployment's policy, never an echo
+    assert "centre" not in foreign.body
 
 
 def test_a_preflight_is_answered_for_the_publishable_key_routes(api: ApiClient) -> None:
@@ -221,7 +222,11 @@ def test_the_authorizer_answers_its_sample_event(api: ApiClient) -> None:
 
     event = json.loads((EVENTS / "authorize_request.json").read_text())
     answer = api.invoke("AuthorizeRequestFunction", event)
-    assert answer == {"isAuthorized": False}  # a well-formed secret key of a centre that does not exist here
+    # a well-formed secret key of a centre that does not exist here: refused (the function says 401)
+    assert answer == {
+        "isAuthorized": True,
+        "context": {"kind": "refused", "status": "401", "field": "headers.Authorization"},
+    }
     centre = make_centre(api)
     event["headers"]["authorization"] = f"Bearer {centre.keys.secret}"
     answer = api.invoke("AuthorizeRequestFunction", event)

@@ -148,8 +148,9 @@ def test_a_returning_user_with_a_wrong_token_is_refused_and_nothing_is_written(
         "/v1/assessments", token=forged, body=submission(), headers={"Idempotency-Key": "x" * 20}
     )
 
-    assert (response.status, response.function_id) == (403, "gateway")  # the authorizer refused it
-    assert response.body == {"message": "Forbidden"}
+    # the authorizer refused it; the function answers the refusal in the envelope, writing nothing
+    assert (response.status, response.function_id) == (401, "CreateAssessmentFunction")
+    assert response.fields == ["headers.Authorization"]
     assert item_counts() == before
 
 
@@ -158,14 +159,14 @@ def test_a_token_for_an_unknown_user_is_refused(api: ApiClient, item_counts: Any
 
     response = api.post("/v1/assessments", token=issue_user_token().token, body=submission())
 
-    assert response.status == 403
+    assert response.status == 401
     assert item_counts() == {"ReadinessTable": 0, "IdempotencyTable": 0}
 
 
 def test_a_malformed_authorization_header_is_refused(api: ApiClient, item_counts: Any) -> None:
     for header in ("Bearer", "Bearer not-a-token", "Basic dXNlcjpwYXNz", "rdy1.u_x.y"):
         response = api.post("/v1/assessments", headers={"Authorization": header}, body=submission())
-        assert (response.status, response.body) == (403, {"message": "Forbidden"}), header
+        assert (response.status, response.fields) == (401, ["headers.Authorization"]), header
     assert item_counts() == {"ReadinessTable": 0, "IdempotencyTable": 0}
 
 

@@ -111,7 +111,7 @@ def test_a_failed_request_leaves_the_key_free_for_a_corrected_retry(
     )
     accepted = api.post("/v1/assessments", body=submission(), headers={"Idempotency-Key": key})
 
-    assert rejected.status == 403  # the authorizer refuses an unknown user's token
+    assert rejected.status == 401  # the authorizer refuses an unknown user's token
     assert accepted.status == 201
     assert "Idempotent-Replayed" not in accepted.headers
     assert (assessment_count(), item_counts()["IdempotencyTable"]) == (1, 2)  # the record, the receipt

@@ -316,14 +316,14 @@ def test_imports_are_their_owners_only(api: ApiClient) -> None:
     path = f"{_imports(user_id)}/{started['import_id']}"
 
     assert api.get(path).status == 401
-    assert api.get(path, token=token[:-2] + "xx").status == 403  # the authorizer refuses
+    assert api.get(path, token=token[:-2] + "xx").status == 401  # the authorizer refuses
     assert api.get(path, token=other_token).status == 404
     assert api.get(f"{_imports(other_id)}/{started['import_id']}", token=other_token).status == 404
     assert api.get(f"{_imports(user_id)}/i_{'0' * 26}", token=token).status == 404
     assert api.get(f"{_imports(user_id)}/not-an-id", token=token).status == 404
     assert api.post(_imports(user_id), token=other_token).status == 404
     stranger = issue_user_token()
-    assert api.post(_imports(stranger.user_id), token=stranger.token).status == 403
+    assert api.post(_imports(stranger.user_id), token=stranger.token).status == 401
 
 
 def test_a_partial_export_imports_what_it_has_and_says_what_is_missing(api: ApiClient, clock: Clock) -> None:

@@ -136,7 +136,7 @@ def test_credentials_come_first_and_another_users_schedule_is_not_found(api: Api
 
     assert api.request("PUT", _path(user_id), body={"cadence_days": 3}).status == 401
     assert api.get(_path(user_id)).status == 401
-    assert api.get(_path(user_id), token=token[:-1] + ("A" if token[-1] != "A" else "B")).status == 403
+    assert api.get(_path(user_id), token=token[:-1] + ("A" if token[-1] != "A" else "B")).status == 401
     for method in ("GET", "DELETE"):
         response = api.request(method, _path(other_id), token=token)
         assert response.status == 404, method
@@ -149,10 +149,10 @@ def test_credentials_come_first_and_another_users_schedule_is_not_found(api: Api
 def test_a_token_of_a_user_who_does_not_exist_is_refused(api: ApiClient) -> None:
     ghost = "u_" + "0" * 26
     token = f"rdy1.{ghost}." + "A" * 43
-    # the authorizer refuses it (403 from API Gateway) before any function runs
-    assert api.request("PUT", _path(ghost), body={"cadence_days": 30}, token=token).status == 403
-    assert api.get(_path(ghost), token=token).status == 403
-    assert api.request("DELETE", _path(ghost), token=token).status == 403
+    # the authorizer refuses it; the function answers 401 before reading anything
+    assert api.request("PUT", _path(ghost), body={"cadence_days": 30}, token=token).status == 401
+    assert api.get(_path(ghost), token=token).status == 401
+    assert api.request("DELETE", _path(ghost), token=token).status == 401
 
 
 def test_each_route_costs_one_to_three_requests_and_never_scans(api: ApiClient) -> None:

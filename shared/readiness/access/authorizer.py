@@ -1,6 +1,7 @@
 """The Lambda authorizer's work: an HTTP API (payload 2.0) REQUEST authorizer event in, a simple
-response out (``{"isAuthorized": bool, "context": {...}}``). The context is the principal
-(readiness.access.principal); API Gateway hands it to the route's function.
+response out (``{"isAuthorized": true, "context": {...}}``). The context is the principal
+(readiness.access.principal), or a refusal the function turns into a 401 or 403; API Gateway hands
+it to the route's function.
 """
 
 from __future__ import annotations
@@ -27,5 +28,10 @@ def decide(event: Mapping[str, Any], resolver: PrincipalResolver, *, now: dateti
     try:
         principal = resolver.authorize(route_key, credentials, now=now)
     except AccessDenied as denied:
-        return Decision({"isAuthorized": False}, None, denied.reason)
+        # Passed on as a refusal: the function answers 401/403 in the API's envelope, with the CORS
+        # headers a browser needs to read it (API Gateway's own 403 has neither, and cannot be
+        # customised on an HTTP API). Cached like any answer, so a repeated bad credential costs
+        # no authorizer call; the function refuses it before reading anything.
+        refused = Principal.refused(denied.status, denied.field)
+        return Decision({"isAuthorized": True, "context": refused.as_context()}, None, denied.reason)
     return Decision({"isAuthorized": True, "context": principal.as_context()}, principal, None)

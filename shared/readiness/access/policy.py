@@ -16,7 +16,7 @@ from enum import StrEnum
 
 from readiness.access.principal import Principal, PrincipalKind
 
-ANYONE = frozenset(PrincipalKind)
+ANYONE = frozenset(PrincipalKind) - {PrincipalKind.REFUSED}
 ANONYMOUS, USER, CENTRE_PUBLIC, CENTRE_SECRET = (
     PrincipalKind.ANONYMOUS,
     PrincipalKind.USER,

@@ -19,6 +19,12 @@ class PrincipalKind(StrEnum):
         "centre_public"  # a centre's publishable key, from one of its origins (maybe with a user token)
     )
     CENTRE_SECRET = "centre_secret"  # a centre's secret key  # noqa: S105 - a kind, not a secret
+    # a credential the authorizer refused: the function answers 401 or 403 in the API's own envelope
+    # (with CORS headers a browser can read), not API Gateway with a bare {"message"} body
+    REFUSED = "refused"
+
+
+REFUSAL_FIELDS = frozenset({"headers.Authorization", "headers.X-Readiness-Key", "headers.Origin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +35,17 @@ class Principal:
     # publishable-key requests: the browser origin the key was accepted from (CORS echoes it)
     origin: str | None = None
     branding: Branding | None = None
+    # REFUSED only: 401 (the credential is not valid) or 403 (not admitted here), and the header at fault
+    refused_status: int | None = None
+    refused_field: str | None = None
 
     @classmethod
     def anonymous(cls) -> Principal:
         return cls(PrincipalKind.ANONYMOUS)
+
+    @classmethod
+    def refused(cls, status: int, field: str) -> Principal:
+        return cls(PrincipalKind.REFUSED, refused_status=status, refused_field=field)
 
     def as_context(self) -> dict[str, str]:
         """The authorizer's context (the function receives it as requestContext.authorizer.lambda)."""
@@ -45,6 +58,9 @@ class Principal:
             context["origin"] = self.origin
         if self.branding:
             context["branding"] = json.dumps(self.branding.as_dict(), separators=(",", ":"))
+        if self.kind is PrincipalKind.REFUSED:
+            context["status"] = str(self.refused_status or 403)
+            context["field"] = self.refused_field or "headers.Authorization"
         return context
 
     @classmethod
@@ -56,6 +72,10 @@ class Principal:
             kind = PrincipalKind(str(context.get("kind")))
         except ValueError:
             return cls.anonymous()
+        if kind is PrincipalKind.REFUSED:
+            status = 401 if context.get("status") == "401" else 403
+            field = context.get("field")
+            return cls.refused(status, field if field in REFUSAL_FIELDS else "headers.Authorization")
         user_id = context.get("user_id")
         centre_id = context.get("centre_id")
         user_id = user_id if isinstance(user_id, str) and is_user_id(user_id) else None

@@ -37,12 +37,35 @@ HOST_HEADER = "X-Readiness-Host"
 _BEARER = re.compile(r"[Bb][Ee][Aa][Rr][Ee][Rr] +(\S+) *")
 
 
-class AccessDenied(ReadinessError):
-    """The request may not proceed; ``reason`` is a code safe to log (never the credential)."""
+AUTHORIZATION_FIELD = "headers.Authorization"
+PUBLISHABLE_KEY_FIELD = "headers.X-Readiness-Key"
+ORIGIN_FIELD = "headers.Origin"
+# a credential that is malformed, unknown, expired or revoked (401); every other refusal is a valid
+# credential the route does not admit, or one used where it may not be (403)
+_NOT_VALID = frozenset(
+    {
+        "malformed_credential",
+        "unknown_user_token",
+        "malformed_key",
+        "unknown_key",
+        "expired_key",
+        "revoked_key",
+    }
+)
 
-    def __init__(self, reason: str) -> None:
+
+class AccessDenied(ReadinessError):
+    """The request may not proceed; ``reason`` is a code safe to log (never the credential), ``field``
+    the header at fault."""
+
+    def __init__(self, reason: str, field: str = AUTHORIZATION_FIELD) -> None:
         self.reason = reason
+        self.field = field
         super().__init__(reason)
+
+    @property
+    def status(self) -> int:
+        return 401 if self.reason in _NOT_VALID else 403
 
 
 class UserTokens(Protocol):
@@ -125,20 +148,20 @@ class PrincipalResolver:
                 return Principal(PrincipalKind.USER, user_id=user_id)
             return Principal.anonymous()
         if secret_centre is not None:
-            raise AccessDenied("two_centre_keys")
-        presented = _parse_key(credentials.publishable_key)
+            raise AccessDenied("two_centre_keys", PUBLISHABLE_KEY_FIELD)
+        presented = _parse_key(credentials.publishable_key, PUBLISHABLE_KEY_FIELD)
         if presented.kind is not KeyKind.PUBLISHABLE:
-            raise AccessDenied("secret_key_in_browser_header")
+            raise AccessDenied("secret_key_in_browser_header", PUBLISHABLE_KEY_FIELD)
         centre, verdict = authenticate_centre_key(self._centres, presented, now=now)
         if centre is None:
-            raise AccessDenied(f"{verdict.value}_key")
+            raise AccessDenied(f"{verdict.value}_key", PUBLISHABLE_KEY_FIELD)
         origin = _normal(credentials.origin)
         if origin is None:
-            raise AccessDenied("publishable_key_without_origin")
+            raise AccessDenied("publishable_key_without_origin", ORIGIN_FIELD)
         if not centre.allows_origin(origin):
             own = self._widget_origins | ({credentials.own_origin} if credentials.own_origin else set())
             if origin not in own or not centre.allows_origin(credentials.host_origin):
-                raise AccessDenied("origin_not_allowed")
+                raise AccessDenied("origin_not_allowed", ORIGIN_FIELD)
         return Principal(
             PrincipalKind.CENTRE_PUBLIC,
             user_id=user_id,
@@ -167,11 +190,11 @@ def _bearer(header: str | None) -> str | None:
     return found.group(1)
 
 
-def _parse_key(text: str) -> PresentedKey:
+def _parse_key(text: str, field: str = AUTHORIZATION_FIELD) -> PresentedKey:
     try:
         return parse_key(text)
     except InvalidKey:
-        raise AccessDenied("malformed_key") from None
+        raise AccessDenied("malformed_key", field) from None
 
 
 def _normal(origin: str | None) -> str | None:

@@ -16,7 +16,7 @@ from readiness.access.cors import allowed_origins, preflight_headers, response_h
 from readiness.access.errors import Forbidden
 from readiness.access.http import principal_of
 from readiness.access.policy import AuthorizerName, admits, routes_for_path
-from readiness.access.principal import PrincipalKind
+from readiness.access.principal import Principal, PrincipalKind
 from readiness.api.errors import (
     IdempotencyKeyReused,
     IdempotentRequestInProgress,
@@ -130,6 +130,7 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
             401,
             "unauthorized",
             "This route needs 'Authorization: Bearer <user_token>'.",
+            [FieldError("headers.Authorization", "is required on this route")],
             headers={"WWW-Authenticate": _BEARER_CHALLENGE},
         )
 
@@ -140,13 +141,19 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
             401,
             "unauthorized",
             "The user token is missing, malformed or not valid.",
+            [FieldError("headers.Authorization", "is not a valid user token")],
             headers={"WWW-Authenticate": f'{_BEARER_CHALLENGE}, error="invalid_token"'},
         )
 
     def forbidden(exc: Forbidden) -> Response[str]:
         _count(metrics, "AccessDenied")
         logger.info("request rejected: not for this kind of credential")
-        return error_response(403, "forbidden", "This route is not for this kind of credential.")
+        return error_response(
+            403,
+            "forbidden",
+            "This route is not for this kind of credential.",
+            [FieldError("headers.Authorization", "is not accepted on this route")],
+        )
 
     def not_found(exc: NotFound | ScheduleNotFound) -> Response[str]:
         _count(metrics, "NotFound")
@@ -189,6 +196,17 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
             409,
             "idempotency_in_progress",
             str(exc),
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
+
+    def rate_limited(exc: RateLimited) -> Response[str]:
+        _count(metrics, "RateLimited")
+        logger.info("request refused: rate limited", extra={"limit": exc.limit_name})
+        return error_response(
+            429,
+            "rate_limited",
+            "Too many requests; retry after the number of seconds in Retry-After.",
+            [FieldError(f"limits.{exc.limit_name}", str(exc))],
             headers={"Retry-After": str(exc.retry_after_seconds)},
         )
 
@@ -260,7 +278,7 @@ def serve(
     try:
         malformed = malformed_path_ids(event.get("pathParameters") or {})
         if not admits(route_key, principal):
-            response = _refusal(principal.kind is PrincipalKind.ANONYMOUS)
+            response = _refusal(principal)
         elif malformed:
             response = _as_payload(error_response(404, "not_found", "Not found.", malformed))
         else:
@@ -272,16 +290,34 @@ def serve(
     return finish(response, event)
 
 
-def _refusal(anonymous: bool) -> dict[str, Any]:
-    if anonymous:
+def _refusal(principal: Principal) -> dict[str, Any]:
+    """401 or 403 in the envelope, naming the header at fault (never saying more about the credential)."""
+    if principal.kind is PrincipalKind.REFUSED and principal.refused_status == 401:
+        field = principal.refused_field or "headers.Authorization"
+        challenge = f'{_BEARER_CHALLENGE}, error="invalid_token"'
+        refused = error_response(
+            401,
+            "unauthorized",
+            "The credential is not valid: malformed, unknown, expired or revoked.",
+            [FieldError(field, "is not a valid credential")],
+            headers={"WWW-Authenticate": challenge} if field == "headers.Authorization" else None,
+        )
+    elif principal.kind is PrincipalKind.ANONYMOUS:
         refused = error_response(
             401,
             "unauthorized",
             "This route needs credentials: see GET /v1/openapi.json.",
+            [FieldError("headers.Authorization", "is required on this route")],
             headers={"WWW-Authenticate": _BEARER_CHALLENGE},
         )
     else:
-        refused = error_response(403, "forbidden", "This route is not for this kind of credential.")
+        field = principal.refused_field or "headers.Authorization"
+        refused = error_response(
+            403,
+            "forbidden",
+            "This credential may not be used here (the route is not for its kind, or not from this origin).",
+            [FieldError(field, "is not accepted on this route")],
+        )
     return _as_payload(refused)
 
 

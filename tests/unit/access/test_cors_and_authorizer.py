@@ -74,6 +74,26 @@ def test_the_authorizer_answers_in_simple_responses_and_hides_why() -> None:
         resolver,
         now=NOW,
     )
-    assert denied.response == {"isAuthorized": False}
+    # passed on as a refusal the function answers in the API's envelope (401: the credential is not
+    # valid), naming the header but not why: the reason code stays in the authorizer's log
+    assert denied.response == {
+        "isAuthorized": True,
+        "context": {"kind": "refused", "status": "401", "field": "headers.Authorization"},
+    }
+    assert denied.principal is None
     assert denied.reason == "malformed_key"
-    assert created.keys.secret not in repr(allowed) + repr(denied)
+    user_route = decide(
+        {
+            "routeKey": "GET /v1/users/{user_id}/export",
+            "headers": {"authorization": f"Bearer {created.keys.secret}"},
+        },
+        resolver,
+        now=NOW,
+    )
+    assert user_route.response["context"] == {
+        "kind": "refused",
+        "status": "403",
+        "field": "headers.Authorization",
+    }
+    assert user_route.reason == "not_allowed_on_route"
+    assert created.keys.secret not in repr(allowed) + repr(denied) + repr(user_route)
