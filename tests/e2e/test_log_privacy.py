@@ -314,6 +314,9 @@ def test_a_whole_journey_logs_no_answer_token_key_name_email_or_message(
     assert trigger.returncode == 0, trigger.stdout + trigger.stderr
     reassessed = _scheduled_assessment(http, user_id, token, count=3)
     assert reassessed["previous"]["assessment_id"] == second["assessment_id"]
+    deadline = time.monotonic() + 10  # the worker logs just after its write
+    while '"message":"user re-assessed"' not in journey_stack.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert journey_stack.stop() == 0  # every worker has exited: all they wrote is in the log
 
     logged = journey_stack.log() + trigger.stdout + trigger.stderr
