@@ -9,8 +9,10 @@ The mix, shuffled with a fixed seed:
 - history: GET /v1/users/{user_id}/assessments?limit=10 with the user's token;
 - questionnaire: GET /v1/questionnaire.
 
-Before the 2,000, --seed-users people make a first submission (not counted): there is someone to
-read and someone to come back. Every answer that is not 2xx is an error; the target is none.
+Before the 2,000, --seed-users people make a first submission: there is someone to read and someone
+to come back; then each kind is sent twice per worker at once, so that no worker of the stack is
+cold when the clock starts (neither is counted). Every answer that is not 2xx is an error; the
+target is none.
 
 Request limits (readiness.limits): each user stays far under its own (at most --per-user
 submissions, against 30 an hour). Every new user here comes from one address, 127.0.0.1, which
@@ -264,7 +266,8 @@ def report(outcomes: list[Outcome], elapsed: float, args: argparse.Namespace, ra
     limits = ", ".join(f"{k}={v}" for k, v in raised.items()) or "none (the template has no such limit)"
     print(
         f"load: {len(outcomes):,} requests from {args.concurrency} concurrent loopback clients "
-        f"(keep-alive), local stack with --workers {args.workers}, after {args.seed_users} seed users"
+        f"(keep-alive), local stack with --workers {args.workers}, after {args.seed_users} seed users and "
+        f"a warm-up of {2 * args.workers} requests of each kind (not counted)"
     )
     print(f"  limits raised for the run: {limits}; each user submits at most {args.per_user} times")
     print(f"  {'kind':<17}{'count':>6}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
@@ -314,8 +317,20 @@ def main() -> int:
             seeded = run_one("submit_new", client, population, rng, number)
             if seeded.status != 201:
                 raise SystemExit(f"a seed submission answered {seeded.status}: {seeded.problem}")
+        # Every worker of every function on the path takes a request before the clock starts: the first
+        # request a worker serves creates its AWS clients (bench/cold_start.py measures that part).
+        warm_up = [kind for kind in KINDS for _ in range(2 * args.workers)]
+        warm_numbers = range(args.seed_users, args.seed_users + len(warm_up))
+        with ThreadPoolExecutor(max_workers=len(warm_up)) as pool:
+            warmed = list(
+                pool.map(lambda kind, n: run_one(kind, client, population, rng, n), warm_up, warm_numbers)
+            )
+        if any(not 200 <= o.status < 300 for o in warmed):
+            failed = next(o for o in warmed if not 200 <= o.status < 300)
+            raise SystemExit(f"a warm-up {failed.kind} answered {failed.status}: {failed.problem}")
+        first = args.seed_users + len(warm_up)
         kinds = schedule(args.requests, args.seed)
-        numbers = iter(range(args.seed_users, args.seed_users + args.requests))
+        numbers = iter(range(first, first + args.requests))
         number_lock = threading.Lock()
 
         def task(index: int) -> Outcome:
