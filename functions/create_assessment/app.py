@@ -9,11 +9,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes, runtime
+from readiness.api.limits import admit
 from readiness.api.observability import create_logger, create_metrics, traced
 from readiness.api.requests import assessment_request
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
 from readiness.api.submit import submit_assessment
+from readiness.limits import LimitedAction
 
 logger = create_logger()
 metrics = create_metrics()
@@ -24,6 +26,7 @@ app = create_resolver(logger, metrics)
 def create_assessment() -> Response[str]:
     now = runtime.now()  # the clock is read here, at the edge; the model scores "as of" it
     request = assessment_request(app.current_event, now=now)
+    admit(app.current_event, LimitedAction.SUBMISSION, now=now)  # valid: counted, before any work
     submitted = submit_assessment(request, now=now, lambda_context=app.lambda_context)
     metrics.add_metric(
         name="IdempotentReplay" if submitted.replayed else "AssessmentCreated", unit=MetricUnit.Count, value=1

@@ -9,10 +9,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes, runtime
+from readiness.api.limits import admit
 from readiness.api.observability import create_logger, create_metrics, traced
 from readiness.api.requests import owner_credential
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
+from readiness.limits import LimitedAction
 
 logger = create_logger()
 metrics = create_metrics()
@@ -22,7 +24,10 @@ app = create_resolver(logger, metrics)
 @app.post(routes.USER_IMPORTS)
 def create_import(user_id: str) -> Response[str]:
     credential = owner_credential(app.current_event)
-    started = runtime.import_service().start(credential, user_id, now=runtime.now())
+    now = runtime.now()
+    if user_id == credential.user_id:  # anyone else's id is a 404 that writes nothing: not counted
+        admit(app.current_event, LimitedAction.IMPORT, now=now)  # the caller's limits, before any work
+    started = runtime.import_service().start(credential, user_id, now=now)
     metrics.add_metric(name="ImportStarted", unit=MetricUnit.Count, value=1)
     logger.info("import started", extra={"import_id": started.import_id})
     location = f"{app.current_event.raw_path.rstrip('/')}/{started.import_id}"

@@ -8,12 +8,14 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from readiness.api import routes
+from readiness.api import routes, runtime
+from readiness.api.limits import admit
 from readiness.api.observability import create_logger, create_metrics, traced
 from readiness.api.requests import acting_for
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import NO_STORE
 from readiness.api.schedule import schedule_service
+from readiness.limits import LimitedAction
 
 logger = create_logger()
 metrics = create_metrics()
@@ -23,6 +25,7 @@ app = create_resolver(logger, metrics)
 @app.delete(routes.SCHEDULE)
 def delete_schedule(user_id: str) -> Response[str]:
     credential = acting_for(app.current_event, user_id)  # the user, or a centre they share with
+    admit(app.current_event, LimitedAction.SCHEDULE_CHANGE, now=runtime.now())  # a centre's limit only
     schedule_service().cancel(credential, user_id)
     metrics.add_metric(name="ScheduleDeleted", unit=MetricUnit.Count, value=1)
     logger.info("schedule deleted")

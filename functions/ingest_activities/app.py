@@ -9,10 +9,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes, runtime
+from readiness.api.limits import admit
 from readiness.api.observability import create_logger, create_metrics, traced
 from readiness.api.requests import acting_for, body_bytes
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
+from readiness.limits import LimitedAction
 
 logger = create_logger()
 metrics = create_metrics()
@@ -22,8 +24,14 @@ app = create_resolver(logger, metrics)
 @app.post(routes.USER_ACTIVITIES)
 def ingest_activities(user_id: str) -> Response[str]:
     credential = acting_for(app.current_event, user_id)  # the user, or a centre they share with
+    now = runtime.now()
     result = runtime.activity_service().ingest(
-        credential, user_id, body_bytes(app.current_event), now=runtime.now()
+        credential,
+        user_id,
+        body_bytes(app.current_event),
+        now=now,
+        # a well-formed batch is counted against the caller's limits before anything is read or written
+        count_request=lambda: admit(app.current_event, LimitedAction.ACTIVITY_PUSH, now=now),
     )
     metrics.add_metric(name="ActivitiesAccepted", unit=MetricUnit.Count, value=result.accepted)
     metrics.add_metric(name="ActivitiesRejected", unit=MetricUnit.Count, value=result.rejected)

@@ -9,11 +9,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from readiness.api import routes, runtime
+from readiness.api.limits import admit
 from readiness.api.observability import create_logger, create_metrics, traced
 from readiness.api.requests import acting_for
 from readiness.api.resolver import create_resolver, serve
 from readiness.api.responses import json_response
 from readiness.api.schedule import ScheduleDocument, schedule_request, schedule_service
+from readiness.limits import LimitedAction
 
 logger = create_logger()
 metrics = create_metrics()
@@ -24,7 +26,9 @@ app = create_resolver(logger, metrics)
 def put_schedule(user_id: str) -> Response[str]:
     credential = acting_for(app.current_event, user_id)  # the user, or a centre they share with
     request = schedule_request(app.current_event)
-    saved = schedule_service().set(credential, user_id, request.cadence_days, now=runtime.now())
+    now = runtime.now()
+    admit(app.current_event, LimitedAction.SCHEDULE_CHANGE, now=now)  # a centre's limit (users: none)
+    saved = schedule_service().set(credential, user_id, request.cadence_days, now=now)
     metrics.add_metric(name="ScheduleSet", unit=MetricUnit.Count, value=1)
     logger.info("schedule set", extra={"new_schedule": saved.created, "cadence_days": request.cadence_days})
     document = ScheduleDocument.of(saved.schedule).model_dump(mode="json")

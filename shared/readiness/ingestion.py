@@ -10,6 +10,7 @@ like every stored event (readiness.activity_log) and written as one activity ite
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -121,11 +122,23 @@ class ActivityService:
         self._repository = repository
 
     def ingest(
-        self, credential: Credential, user_id: str, body: bytes | str, *, now: datetime
+        self,
+        credential: Credential,
+        user_id: str,
+        body: bytes | str,
+        *,
+        now: datetime,
+        count_request: Callable[[], None] | None = None,
     ) -> IngestionResult:
-        """The owner pushes a batch (their token is checked against what their data is read with)."""
+        """The owner pushes a batch (their token is checked against what their data is read with).
+
+        ``count_request`` runs once the batch is known to be well-formed, before anything is read or
+        written (the caller's request limit: a refused or malformed push writes nothing).
+        """
         require_path_user(self._repository, credential, user_id)
         valid, rejected = parse_activity_batch(body, now=now)
+        if count_request is not None:
+            count_request()
         stored = load_scoring_inputs(self._repository, user_id)
         if stored is None:
             raise InvalidCredentials("unknown user")

@@ -66,6 +66,13 @@ only). `DELETE` opts out.
 **Errors.** Every 4xx and 5xx has the body
 `{"error": {"code", "message", "details": [{"field", "message"}]}}`; `field` is a dotted path
 such as `answers.reach_1` or `activities.3.occurred_at`. A rejected request writes nothing.
+
+**Limits.** Per caller, in fixed UTC windows: a user's submissions and activity pushes (30 an hour,
+200 a day), a user's imports (10 a day), a career centre's submissions through its publishable key
+(2,000 an hour) and its secret key's pushes and schedule changes (1,000 an hour), first submissions
+from one network address (20 an hour); these are the defaults, a deployment may set others. Over a
+limit is a 429 `rate_limited` whose `details` name the limit and `Retry-After` says the seconds to
+the window's end; the request writes nothing.
 """
 
 
@@ -561,7 +568,10 @@ def openapi_document() -> dict[str, Any]:
                     "the content is invalid; each problem is in details with its field", "invalid_submission"
                 ),
                 "TooManyRequests": _error(
-                    "throttled; retry after Retry-After", "throttled", {"Retry-After": _header("RetryAfter")}
+                    "over a per-caller limit (`rate_limited`, details name the limit), or the API's own "
+                    "throttling (API Gateway's body); retry after Retry-After",
+                    "rate_limited",
+                    {"Retry-After": _header("RetryAfter")},
                 ),
                 "InternalError": _error("an unexpected error; it has been logged", "internal_error"),
                 "ServiceUnavailable": _error(

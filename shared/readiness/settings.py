@@ -32,6 +32,13 @@ ENVIRONMENT_NAMES: dict[str, tuple[str, ...]] = {
     "sqs_endpoint_url": ("SQS_ENDPOINT_URL",),
     "events_endpoint_url": ("EVENTS_ENDPOINT_URL",),
     "dispatch_time_budget_seconds": ("DISPATCH_TIME_BUDGET_SECONDS",),
+    # per-caller request limits (readiness.limits; docs/api.md#limits)
+    "user_submissions_per_hour": ("USER_SUBMISSIONS_PER_HOUR",),
+    "user_submissions_per_day": ("USER_SUBMISSIONS_PER_DAY",),
+    "user_imports_per_day": ("USER_IMPORTS_PER_DAY",),
+    "centre_submissions_per_hour": ("CENTRE_SUBMISSIONS_PER_HOUR",),
+    "centre_writes_per_hour": ("CENTRE_WRITES_PER_HOUR",),
+    "source_submissions_per_hour": ("SOURCE_SUBMISSIONS_PER_HOUR",),
 }
 
 
@@ -69,6 +76,15 @@ class Settings(BaseModel):
     events_endpoint_url: str | None = Field(default=None, pattern=r"^https?://")
     # A dispatch stops sending after this long, so that one run ends before the next one starts.
     dispatch_time_budget_seconds: int = Field(default=45, ge=1, le=840)
+    # Per-caller request limits (readiness.limits): a user's submissions and activity pushes, their
+    # imports, a centre's submissions (publishable key) and writes (secret key), first submissions
+    # per source address.
+    user_submissions_per_hour: int = Field(default=30, ge=1, le=100_000)
+    user_submissions_per_day: int = Field(default=200, ge=1, le=1_000_000)
+    user_imports_per_day: int = Field(default=10, ge=1, le=10_000)
+    centre_submissions_per_hour: int = Field(default=2000, ge=1, le=10_000_000)
+    centre_writes_per_hour: int = Field(default=1000, ge=1, le=10_000_000)
+    source_submissions_per_hour: int = Field(default=20, ge=1, le=100_000)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:

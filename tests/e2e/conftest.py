@@ -180,7 +180,18 @@ class LocalStackProcess:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackProcess]:
     """One local stack for the session (tests that restart a stack start their own)."""
     root = tmp_path_factory.mktemp("local-stack")
-    running = LocalStackProcess(data_dir=root / "data", log_path=root / "stack.log")
+    # Every request of the session comes from 127.0.0.1, many from one user: the per-caller limits
+    # (tests/integration/test_limits.py proves them) are raised so that they do not refuse the suite.
+    raised = [
+        "UserSubmissionsPerHour=100000",
+        "UserSubmissionsPerDay=1000000",
+        "SourceSubmissionsPerHour=100000",
+    ]
+    running = LocalStackProcess(
+        data_dir=root / "data",
+        log_path=root / "stack.log",
+        extra_args=[arg for value in raised for arg in ("--parameter", value)],
+    )
     running.start()
     yield running
     running.stop()

@@ -33,11 +33,13 @@ EXPECTED_ACTIONS = {
         ("ReadinessTable", "dynamodb:Query"),
         ("ReadinessTable", "dynamodb:PutItem"),
         ("ReadinessTable", "dynamodb:BatchWriteItem"),
+        ("ReadinessTable", "dynamodb:UpdateItem"),  # the caller's request-limit counter
     },
     "CreateImportFunction": {
         ("ReadinessTable", "dynamodb:GetItem"),
         ("ReadinessTable", "dynamodb:Query"),
         ("ReadinessTable", "dynamodb:PutItem"),
+        ("ReadinessTable", "dynamodb:UpdateItem"),  # the caller's request-limit counter
         ("UploadsBucket/uploads/*", "s3:PutObject"),
     },
     "GetImportFunction": {("ReadinessTable", "dynamodb:GetItem"), ("ReadinessTable", "dynamodb:Query")},
@@ -55,12 +57,14 @@ EXPECTED_ACTIONS = {
         ("ReadinessTable", "dynamodb:GetItem"),
         ("ReadinessTable", "dynamodb:Query"),
         ("ReadinessTable", "dynamodb:PutItem"),
+        ("ReadinessTable", "dynamodb:UpdateItem"),  # a centre's request-limit counter
     },
     "GetScheduleFunction": {("ReadinessTable", "dynamodb:GetItem"), ("ReadinessTable", "dynamodb:Query")},
     "DeleteScheduleFunction": {
         ("ReadinessTable", "dynamodb:GetItem"),
         ("ReadinessTable", "dynamodb:Query"),
         ("ReadinessTable", "dynamodb:DeleteItem"),
+        ("ReadinessTable", "dynamodb:UpdateItem"),  # a centre's request-limit counter
     },
     "AuthorizeRequestFunction": {
         ("ReadinessTable", "dynamodb:GetItem"),

@@ -64,8 +64,9 @@ def test_a_first_submission_creates_a_user_and_returns_the_token_once(
     assert body["evidence"]["activities_counted"] == len(some_activities())
     assert response.headers["Location"] == f"/dev/v1/assessments/{body['assessment_id']}"
     assert response.headers["Cache-Control"] == "no-store"
-    # the assessment, the user item (token hash, latest assessment) and one item of stored activity
-    assert item_counts() == {"ReadinessTable": 3, "IdempotencyTable": 0}
+    # the assessment, the user item (token hash, latest assessment), one item of stored activity, and
+    # the counter of first submissions from this address (docs/api.md#limits)
+    assert item_counts() == {"ReadinessTable": 4, "IdempotencyTable": 0}
 
 
 def test_only_the_hash_of_the_token_is_stored(api: ApiClient, dynamodb: Any, tables: dict[str, str]) -> None:

@@ -30,6 +30,7 @@ from readiness.api.responses import INTERNAL_ERROR_MESSAGE, error_response, fini
 from readiness.api.routes import allowed_methods
 from readiness.errors import FieldError, InvalidSubmission, NotFound
 from readiness.identity import AuthenticationRequired, InvalidCredentials
+from readiness.limits import RateLimited
 from readiness.schedules import ScheduleNotFound
 from readiness.settings import ConfigurationError, get_settings
 from readiness.store import StoreError, StoreUnavailable
@@ -238,6 +239,7 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
         (NotFoundError, route_not_found),
         (IdempotencyKeyReused, idempotency_key_reused),
         (IdempotentRequestInProgress, idempotent_request_in_progress),
+        (RateLimited, rate_limited),
         (StoreUnavailable, store_unavailable),
         (Exception, unexpected),
     ]

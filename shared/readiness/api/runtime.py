@@ -12,6 +12,7 @@ from readiness.settings import get_settings
 if TYPE_CHECKING:
     from readiness.imports import ImportService
     from readiness.ingestion import ActivityService
+    from readiness.limits import RequestLimiter
     from readiness.store.dynamodb import DynamoDBAssessmentRepository
 
 
@@ -97,6 +98,26 @@ def import_service() -> ImportService:
         DynamoDBImportRepository(dynamodb_client(), settings.require_table()),
         S3UploadStore(s3_client, settings.require_uploads_bucket()),
     )
+
+
+@cache
+def request_limiter() -> RequestLimiter:
+    """Per-caller request limits, as configured (counted in the single table)."""
+    from readiness.limits import LimitPolicy, RequestLimiter
+    from readiness.store.limits import DynamoDBLimitCounters
+
+    settings = get_settings()
+    table = settings.require_table()
+    policy = LimitPolicy.of(
+        user_submissions_per_hour=settings.user_submissions_per_hour,
+        user_submissions_per_day=settings.user_submissions_per_day,
+        user_imports_per_day=settings.user_imports_per_day,
+        centre_submissions_per_hour=settings.centre_submissions_per_hour,
+        centre_writes_per_hour=settings.centre_writes_per_hour,
+        source_submissions_per_hour=settings.source_submissions_per_hour,
+    )
+    # the table's name (a random suffix per stack) salts hashed source addresses
+    return RequestLimiter(DynamoDBLimitCounters(dynamodb_client(), table), policy, source_salt=table)
 
 
 def reset() -> None:
