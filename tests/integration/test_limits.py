@@ -230,6 +230,16 @@ def test_a_centres_secret_key_writes_are_limited_and_not_charged_to_the_student(
     assert own.status == 201
 
 
+class Raw:
+    """A botocore raw response body (what a before-send hook answers with)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_: Any) -> Any:
+        yield self.data
+
+
 def test_a_throttled_counter_is_a_503_with_retry_after_never_a_free_pass(
     api: ApiClient, dynamodb: Any
 ) -> None:
@@ -240,13 +250,6 @@ def test_a_throttled_counter_is_a_503_with_retry_after_never_a_free_pass(
     alice = api.post("/v1/assessments", body=submission()).body
     stored = everything(dynamodb, api)
     attempts = []
-
-    class Raw:
-        def __init__(self, data: bytes) -> None:
-            self.data = data
-
-        def stream(self, **_: Any) -> Any:
-            yield self.data
 
     def throttle(request: Any, **_: Any) -> Any:
         if b"LIMIT#" not in (request.body or b""):
@@ -271,3 +274,62 @@ def test_a_throttled_counter_is_a_503_with_retry_after_never_a_free_pass(
         assert response.headers["Retry-After"] == "1"
     assert len(attempts) == 6  # botocore's 3 attempts each, then the refusal
     assert everything(dynamodb, api) == stored
+
+
+def test_a_returning_student_through_the_form_counts_for_both_in_one_request(
+    limited: ApiClient, clock: Clock, dynamodb: Any
+) -> None:
+    centre = make_centre(limited)
+    form = {"X-Readiness-Key": centre.keys.publishable, "Origin": ORIGIN}
+    student = limited.post("/v1/assessments", body=submission(), headers=form).body  # centre: 1
+    calls: list[str] = []
+    limited.on_dynamodb("before-call.dynamodb.*", lambda model, **_: calls.append(model.name))
+    for _ in range(3):  # the user's hourly limit is 3
+        calls.clear()
+        again = limited.post("/v1/assessments", body=submission(), headers=form, token=student["user_token"])
+        assert again.status == 201, again.body
+        assert calls[0] == "TransactWriteItems"  # both counters, one request, before anything else
+    centre_pk = f"CENTRE#{centre.centre.centre_id}#LIMIT#00"
+
+    def centre_count() -> int:
+        (item,) = [item for item in counters(dynamodb, limited) if item["PK"]["S"] == centre_pk]
+        return int(item["hour0"]["N"])
+
+    assert centre_count() == 4
+    stored = everything(dynamodb, limited)
+    calls.clear()
+    refused = limited.post("/v1/assessments", body=submission(), headers=form, token=student["user_token"])
+    assert refused.status == 429
+    assert refused.fields == ["limits.user_submissions_per_hour"]  # the one that is full
+    assert calls == ["TransactWriteItems"]  # cancelled: nothing else done
+    assert everything(dynamodb, limited) == stored  # the centre's count did not move either
+    assert centre_count() == 4
+
+
+def test_a_counter_transaction_cancelled_by_throttling_is_a_503(limited: ApiClient, dynamodb: Any) -> None:
+    from botocore.awsrequest import AWSResponse
+
+    from tools.moto_faults import faulting, moto_skips_faulted_requests
+
+    centre = make_centre(limited)
+    form = {"X-Readiness-Key": centre.keys.publishable, "Origin": ORIGIN}
+    student = limited.post("/v1/assessments", body=submission(), headers=form).body
+    stored = everything(dynamodb, limited)
+
+    def cancel(request: Any, **_: Any) -> Any:
+        if b"LIMIT#" not in (request.body or b""):
+            return None
+        reasons = [{"Code": "None"}, {"Code": "ThrottlingError", "Message": "Throughput exceeds the limit"}]
+        raw = json.dumps(
+            {"__type": "TransactionCanceledException", "message": "cancelled", "CancellationReasons": reasons}
+        )
+        return AWSResponse(request.url, 400, {}, Raw(raw.encode()))
+
+    limited.on_dynamodb("before-send.dynamodb.TransactWriteItems", faulting(cancel))
+    with moto_skips_faulted_requests():
+        response = limited.post(
+            "/v1/assessments", body=submission(), headers=form, token=student["user_token"]
+        )
+    assert response.status == 503, response.body
+    assert response.headers["Retry-After"] == "1"
+    assert everything(dynamodb, limited) == stored
