@@ -227,6 +227,7 @@ def test_no_page_needs_inline_script_and_inline_script_is_refused(
             assert page.locator("table.students tbody tr").count() == 1
             assert page.evaluate("window.cspViolations") == []
             assert [e for e in opened.console_errors if "Content Security Policy" in e] == [injected]
+            assert not [e for e in opened.console_errors if "Permissions-Policy" in e]  # all features known
         finally:
             page.context.close()
     finally:
