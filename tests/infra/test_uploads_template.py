@@ -68,9 +68,7 @@ def test_the_import_function_has_room_for_a_50_mb_export_and_a_failure_destinati
     assert RESOURCES["ImportFailuresQueue"]["Properties"]["SqsManagedSseEnabled"] is True
 
 
-def test_only_import_reads_uploads_import_and_erasure_delete_them_create_import_signs_them() -> (
-    None
-):
+def test_only_import_reads_uploads_import_and_erasure_delete_them_create_import_signs_them() -> None:
     readers = set()
     for name, resource in RESOURCES.items():
         for policy in (resource.get("Properties") or {}).get("Policies") or []:
