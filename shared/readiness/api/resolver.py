@@ -28,7 +28,7 @@ from readiness.api.path_ids import malformed_path_ids
 from readiness.api.requests import IDEMPOTENCY_KEY_HEADER
 from readiness.api.responses import INTERNAL_ERROR_MESSAGE, error_response, finish, internal_error_payload
 from readiness.api.routes import allowed_methods
-from readiness.errors import FieldError, InvalidSubmission, NotFound
+from readiness.errors import FieldError, InvalidCursor, InvalidSubmission, NotFound
 from readiness.identity import AuthenticationRequired, InvalidCredentials
 from readiness.limits import RateLimited
 from readiness.schedules import ScheduleNotFound
@@ -123,6 +123,9 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
         _count(metrics, "ValidationFailed")
         logger.info("request rejected", extra={"fields": _fields_summary(exc.details)})
         return error_response(422, "invalid_request", "The request is not valid; see details.", exc.details)
+
+    def invalid_cursor(exc: InvalidCursor) -> Response[str]:
+        return invalid_request(InvalidRequest(exc.details))
 
     def authentication_required(exc: AuthenticationRequired) -> Response[str]:
         _count(metrics, "AuthenticationFailed")
@@ -231,6 +234,7 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
         (MalformedBody, malformed_body),
         (UnsupportedMediaType, unsupported_media_type),
         (InvalidRequest, invalid_request),
+        (InvalidCursor, invalid_cursor),
         (AuthenticationRequired, authentication_required),
         (InvalidCredentials, invalid_credentials),
         (Forbidden, forbidden),
