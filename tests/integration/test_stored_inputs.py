@@ -79,7 +79,9 @@ def test_a_user_stored_before_activity_items_moves_over_once_and_keeps_their_his
     assert second.status == 201, second.body
     assert second.body["evidence"]["activities_counted"] == len(some_activities())
     assert second.body["previous"]["score"] == first_score
-    assert _kinds(dynamodb, table, user_id) == ["activity:migrated", "assessment", "assessment", "user"]
+    # and the user's request-limit counter (docs/data-model.md, never under USER: not a scoring input)
+    kinds = ["activity:migrated", "assessment", "assessment", "limit_counter", "user"]
+    assert _kinds(dynamodb, table, user_id) == kinds
 
     third = api.post(
         "/v1/assessments", body=submission(activities=[activity("help_given", 2, "c-new")]), token=token
@@ -92,6 +94,7 @@ def test_a_user_stored_before_activity_items_moves_over_once_and_keeps_their_his
         "assessment",
         "assessment",
         "assessment",
+        "limit_counter",
         "user",
     ]
     listing = api.get(f"/v1/users/{user_id}/assessments", token=token).body
@@ -107,8 +110,9 @@ def test_a_returning_users_inputs_are_one_query(api: ApiClient) -> None:
 
     api.post("/v1/assessments", body=submission(), token=first["user_token"])
 
-    # the inputs are one Query; the assessment, the user item and new activity one transaction
-    assert [call.split(".")[-1] for call in calls] == ["Query", "TransactWriteItems"]
+    # the caller's request-limit counter first; the inputs are one Query; the assessment, the user item
+    # and new activity one transaction
+    assert [call.split(".")[-1] for call in calls] == ["UpdateItem", "Query", "TransactWriteItems"]
 
 
 def test_a_repeat_is_not_stored_again_but_new_events_are(
