@@ -323,7 +323,9 @@ class FrontHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._dispatch()
 
-    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+    # TRACE and QUERY too: they go to the routes like any other method ($default, whose function
+    # answers 405 with Allow on a known path), where http.server alone would answer 501
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_TRACE = do_QUERY = do_GET
 
     # ------------------------------------------------------------ dispatch
 

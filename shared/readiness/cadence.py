@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from readiness.result import AssessmentResult, ScoreChange
 
@@ -27,6 +27,15 @@ class ScheduleRequest(BaseModel):
     cadence_days: int = Field(
         ge=MIN_CADENCE_DAYS, le=MAX_CADENCE_DAYS, strict=True, description="days between re-assessments"
     )
+
+    @field_validator("cadence_days", mode="before")
+    @classmethod
+    def _whole_number(cls, value: object) -> object:
+        # JSON has one number type: 30.0 is the whole number 30 (as JSON Schema's "integer" says);
+        # 30.5, "30" and true stay refused by the strict check
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 def first_due(now: datetime, cadence_days: int) -> datetime:

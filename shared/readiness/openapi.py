@@ -20,7 +20,7 @@ from readiness.identity import ASSESSMENT_ID_PATTERN, IMPORT_ID_PATTERN, USER_ID
 from readiness.imports import MAX_UPLOAD_BYTES, ImportView, StartedImport
 from readiness.ingestion import MAX_ACTIVITIES_PER_CALL, ActivityBatch, IngestionResult
 from readiness.privacy import ErasureReceipt, ExportPage
-from readiness.questionnaire import Questionnaire
+from readiness.questionnaire import QUESTIONNAIRES, QuestionKind, Questionnaire
 from readiness.submission import _SubmissionShape
 
 API_VERSION = "1.0.0"
@@ -145,14 +145,54 @@ def _schemas() -> dict[str, Any]:
     )
     schemas: dict[str, Any] = copy.deepcopy(top["$defs"])
     submission = schemas["SubmissionRequest"]["properties"]
-    submission["answers"] = {
-        "type": "object",
-        "description": "question id -> answer, for the questionnaire of `questionnaire_version` (GET "
+    submission["questionnaire_version"] = {
+        "type": "string",
+        "enum": sorted(QUESTIONNAIRES),
+        "description": "the version of the questionnaire answered (`version` of GET /v1/questionnaire)",
+    }
+    answers_description = (
+        "question id -> answer, for the questionnaire of `questionnaire_version` (GET "
         "/v1/questionnaire): every required question answered, no unknown ids; likert and count "
         "answers are whole numbers within the question's min and max, choice answers one of its "
-        "choices' values, boolean answers true or false.",
-        "additionalProperties": {"type": ["integer", "string", "boolean"]},
-        "example": {"reach_1": 4, "continuity_1": "monthly", "market_3": True, "reach_count": 25},
+        "choices' values, boolean answers true or false; an optional question may be null."
+    )
+    by_version = {version: _answers_schema(form) for version, form in QUESTIONNAIRES.items()}
+    if len(by_version) == 1:
+        (submission["answers"],) = by_version.values()
+    else:  # each version's answers: the schema of the version the submission names
+        submission["answers"] = {"type": "object"}
+        schemas["SubmissionRequest"]["allOf"] = [
+            {
+                "if": {"properties": {"questionnaire_version": {"const": version}}},
+                "then": {"properties": {"answers": answers}},
+            }
+            for version, answers in by_version.items()
+        ]
+    submission["answers"]["description"] = answers_description
+    event = schemas["ActivityEvent"]["properties"]
+    for name in ("id", "counterpart"):  # stripped of surrounding white space, then at least 1 character
+        (text,) = [branch for branch in event[name]["anyOf"] if branch.get("type") == "string"]
+        text["pattern"] = NOT_BLANK_TEXT
+    # A pushed batch is checked event by event: a value that is not an activity event is rejected on
+    # its own (in the 200's rejections) and the others are stored; only the body as a whole can be a 4xx.
+    schemas["JsonValue"] = {
+        "description": "any JSON value (its names and strings plain text, as in every request body)",
+        "anyOf": [
+            {"type": ["null", "boolean", "number"]},
+            {"type": "string"},
+            {"type": "array", "items": {"$ref": REF.format(model="JsonValue")}},
+            {
+                "type": "object",
+                "propertyNames": {"type": "string"},
+                "additionalProperties": {"$ref": REF.format(model="JsonValue")},
+            },
+        ],
+    }
+    batch = schemas["ActivityBatch"]["properties"]["activities"]
+    batch["items"] = {
+        "anyOf": [{"$ref": REF.format(model="ActivityEvent")}, {"$ref": REF.format(model="JsonValue")}],
+        "description": "an activity event; any other value is rejected on its own, in the response's "
+        "`rejections`, and does not stop the others",
     }
     submission["activities"]["maxItems"] = 5000
     submission["activities"]["description"] = (
@@ -165,6 +205,38 @@ def _schemas() -> dict[str, Any]:
         schemas[name]["properties"]["assessment_id"].update(assessment_id)
         schemas[name]["properties"]["user_id"].update(user_id)
     return schemas
+
+
+def _answers_schema(questionnaire: Questionnaire) -> dict[str, Any]:
+    """The answers object a questionnaire accepts (readiness.questionnaire.validate_answers), exactly."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    example: dict[str, Any] = {}
+    for section in questionnaire.sections:
+        for question in section.questions:
+            answer: dict[str, Any]
+            if question.kind is QuestionKind.BOOLEAN:
+                answer, example[question.id] = {"type": "boolean"}, True
+            elif question.kind is QuestionKind.CHOICE:
+                values = [choice.value for choice in question.choices or []]
+                answer, example[question.id] = {"type": "string", "enum": values}, values[len(values) // 2]
+            else:  # likert and count: whole numbers (a JSON 3.0 is 3) within the question's bounds
+                assert question.min is not None
+                assert question.max is not None
+                answer = {"type": "integer", "minimum": question.min, "maximum": question.max}
+                example[question.id] = (question.min + question.max) // 2
+            if question.required:
+                required.append(question.id)
+            else:
+                answer = {"anyOf": [answer, {"type": "null"}]}
+            properties[question.id] = answer
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+        "example": example,
+    }
 
 
 _ACTIVITIES_DESCRIPTION = (
@@ -397,8 +469,9 @@ def openapi_document() -> dict[str, Any]:
                             "name": "version",
                             "in": "query",
                             "required": False,
-                            "description": "an earlier questionnaire version (default: the current one)",
-                            "schema": {"type": "string"},
+                            "description": "an earlier questionnaire version (default, or empty: the "
+                            "current one)",
+                            "schema": {"type": "string", "enum": ["", *sorted(QUESTIONNAIRES)]},
                         }
                     ],
                     "responses": {
@@ -584,4 +657,52 @@ def openapi_document() -> dict[str, Any]:
     }
     from readiness.api.centres_openapi import with_access
 
-    return with_access(document)  # who may call each route, and the career-centre routes
+    # who may call each route and the career-centre routes; then what any request body's text may hold
+    return _plain_request_text(with_access(document))
+
+
+# readiness.json_body refuses a request body with any of these in a name or a string: C0 and C1
+# controls, bidirectional embeddings, overrides and isolates (and lone surrogates, which no UTF-8
+# text holds and which a JSON Schema regex need not accept in a class, so they are left out here)
+_REFUSED_TEXT = "\\u0000-\\u001f\\u007f-\\u009f\\u202a-\\u202e\\u2066-\\u2069"
+# what pydantic's str_strip_whitespace strips (Unicode White_Space, less the controls above)
+_STRIPPED_SPACE = " \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+PLAIN_TEXT = f"^[^{_REFUSED_TEXT}]*$"
+NOT_BLANK_TEXT = f"^[^{_REFUSED_TEXT}]*[^{_REFUSED_TEXT}{_STRIPPED_SPACE}][^{_REFUSED_TEXT}]*$"
+
+
+def _plain_request_text(document: dict[str, Any]) -> dict[str, Any]:
+    """Every free string of a request body gets PLAIN_TEXT (a pattern, enum or format says it already)."""
+    schemas = document["components"]["schemas"]
+    seen: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in seen:
+                seen.add(name)
+                walk(schemas[name])
+        kinds = node.get("type")
+        if (kinds == "string" or (isinstance(kinds, list) and "string" in kinds)) and not (
+            {"pattern", "enum", "const", "format"} & set(node)
+        ):
+            node["pattern"] = PLAIN_TEXT
+        for key in ("properties", "patternProperties", "$defs"):
+            walk(list((node.get(key) or {}).values()))
+        for key in ("items", "additionalProperties", "propertyNames", "not", "if", "then", "else"):
+            walk(node.get(key))
+        for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+            walk(node.get(key))
+
+    for item in document["paths"].values():
+        for operation in item.values():
+            for media in ((operation.get("requestBody") or {}).get("content") or {}).values():
+                walk(media.get("schema"))
+    return document

@@ -41,6 +41,35 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
     }
 
 
+# what API Gateway itself answers on this API: a route that needs a credential called without an
+# Authorization header (before any function runs), and an authorizer that failed; the authorizer
+# never denies, so the gateway's {"message": "Forbidden"} does not occur
+_GATEWAY_MESSAGES = {401: "Unauthorized", 500: "Internal Server Error"}
+
+
+def _gateway_or_function(
+    status: int, description: str, headers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A response API Gateway may give in its own body, or a function in the API's error envelope."""
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": REF.format(model="GatewayRefusal")},
+                        {"$ref": REF.format(model="ErrorEnvelope")},
+                    ]
+                },
+                "example": {"message": _GATEWAY_MESSAGES[status]},
+            }
+        },
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
 def _security(route_key: str) -> list[dict[str, list[str]]]:
     access = ROUTE_POLICY[route_key]
     if access.authorizer is AuthorizerName.NONE:
@@ -232,16 +261,48 @@ def with_access(document: dict[str, Any]) -> dict[str, Any]:
             },
         }
     )
+    components["schemas"]["GatewayRefusal"] = {
+        "type": "object",
+        "title": "GatewayRefusal",
+        "description": "API Gateway's own body, when it answers before any function runs (no "
+        "credential on a route that needs one) or the route's authorizer failed: not the API's envelope",
+        "properties": {"message": {"type": "string", "enum": list(_GATEWAY_MESSAGES.values())}},
+        "required": ["message"],
+        "additionalProperties": False,
+    }
+    components["responses"]["CredentialMissing"] = _gateway_or_function(
+        401,
+        "no Authorization header: API Gateway answers before any function runs, with "
+        '{"message": "Unauthorized"}; a credential that is malformed, unknown, expired or revoked: the '
+        "function answers in the error envelope, naming the header (with WWW-Authenticate for "
+        "Authorization)",
+        {"WWW-Authenticate": {"$ref": "#/components/headers/WwwAuthenticate"}},
+    )
     components["responses"]["Unauthorized"]["description"] = (
-        "a credential is needed and none was sent: from API Gateway, with the body "
-        '{"message": "Unauthorized"} (from a function, the error envelope and WWW-Authenticate)'
+        "the credential sent (Authorization, or X-Readiness-Key) is malformed, unknown, expired or "
+        "revoked; the details name the header (WWW-Authenticate comes with Authorization's)"
     )
     components["responses"]["Forbidden"] = {
-        "description": "the credential is malformed, unknown, expired or revoked, used from an origin its "
-        "centre did not register, or not one this route admits: from API Gateway, with the body "
-        '{"message": "Forbidden"}',
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "description": "a valid credential this route does not admit (not for its kind of caller), or a "
+        "publishable key from an origin its centre did not register; the details name the header",
+        "content": {
+            "application/json": {
+                "schema": {"$ref": REF.format(model="ErrorEnvelope")},
+                "example": {
+                    "error": {
+                        "code": "forbidden",
+                        "message": "This credential may not be used here.",
+                        "details": [{"field": "headers.Authorization", "message": "is not accepted here"}],
+                    }
+                },
+            }
+        },
     }
+    components["responses"]["AuthorizerOrInternalError"] = _gateway_or_function(
+        500,
+        'the route\'s authorizer failed (API Gateway answers {"message": "Internal Server Error"}), or an '
+        "unexpected error in the function (the error envelope; it has been logged)",
+    )
     components["parameters"]["ReadinessHost"] = {
         "name": HOST_HEADER,
         "in": "header",
@@ -265,7 +326,13 @@ def with_access(document: dict[str, Any]) -> dict[str, Any]:
             operation["security"] = _security(route_key)
             operation["x-readiness-access"] = access.scope
             if access.authorizer is not AuthorizerName.NONE:
-                operation["responses"].setdefault("403", _ref("Forbidden"))
+                # a credential sent and refused (401) or not admitted (403), from the function; with
+                # none, API Gateway's own 401 where one is required; the gateway's 500 if the authorizer fails
+                responses = operation["responses"]
+                required = access.authorizer is AuthorizerName.REQUIRED  # only it has an identity source
+                responses["401"] = _ref("CredentialMissing" if required else "Unauthorized")
+                responses["403"] = _ref("Forbidden")
+                responses["500"] = _ref("AuthorizerOrInternalError")
             if route_key in ("GET /v1/questionnaire", "POST /v1/assessments"):
                 operation.setdefault("parameters", []).append(
                     {"$ref": "#/components/parameters/ReadinessHost"}

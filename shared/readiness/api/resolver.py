@@ -170,6 +170,12 @@ def _install_error_handlers(app: APIGatewayHttpResolver, logger: Logger, metrics
         _count(metrics, "RouteNotFound")
         path = app.current_event.path
         methods = allowed_methods(path)
+        if app.current_event.http_method.upper() in methods:
+            # the route exists, but a path parameter has characters the resolver's matcher refuses
+            # (a control character, say): no id has them, so there is no such resource
+            return error_response(
+                404, "not_found", "Not found.", [FieldError("path", "has a parameter no id could have")]
+            )
         if methods:
             return error_response(
                 405,
