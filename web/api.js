@@ -29,6 +29,13 @@ function retryAfter(response) {
   return Number.isNaN(date) ? null : Math.max(0, (date - Date.now()) / 1000);
 }
 
+/** Over one of the caller's request limits (429 rate_limited): when the window ends, in words. */
+function rateLimitedMessage(seconds) {
+  if (seconds === null) return "You have sent this too often for now. Please try again later.";
+  const at = new Date(Date.now() + seconds * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return `You have sent this too often for now. Please try again after ${at}.`;
+}
+
 async function request(method, path, { body, token, idempotencyKey } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -54,12 +61,13 @@ async function request(method, path, { body, token, idempotencyKey } = {}) {
   const fallback = response.status >= 500
     ? "The server had a problem. Please try again in a moment."
     : `The request failed (HTTP ${response.status}).`;
+  const wait = retryAfter(response);
   throw new ApiError(
     response.status,
     error.code || `http_${response.status}`,
-    error.message || fallback,
+    error.code === "rate_limited" ? rateLimitedMessage(wait) : error.message || fallback,
     error.details || [],
-    retryAfter(response),
+    wait,
   );
 }
 
@@ -108,6 +116,8 @@ async function withRetries(send, { onRetry, retries, longestWait, worthRetrying 
       return await send();
     } catch (error) {
       if (!(error instanceof ApiError) || !worthRetrying(error) || tryNumber >= retries) throw error;
+      // the server asks for longer than this page waits (a used-up request limit): sending sooner is refused
+      if (error.retryAfterSeconds !== null && error.retryAfterSeconds > longestWait) throw error;
       const waitSeconds = Math.min(error.retryAfterSeconds ?? 2 ** tryNumber, longestWait);
       if (onRetry) onRetry(error, waitSeconds);
       await sleep(waitSeconds * 1000);
