@@ -283,3 +283,38 @@ def test_first_submissions_are_counted_per_hashed_address() -> None:
     subjects = {key[1] for key in counters.items}
     assert all("198.51" not in str(subject) for subject in subjects)
     assert all(len(str(subject)) == 6 for subject in subjects)
+
+
+ID_CHARS = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+@given(
+    user=st.text(ID_CHARS, min_size=26, max_size=26),
+    centre=st.text(ID_CHARS, min_size=26, max_size=26),
+    address=st.ip_addresses().map(str),
+    seconds=st.integers(0, 20 * 365 * DAY),
+    shard=st.integers(0, 7),
+)
+def test_no_counter_is_a_scoring_input_and_only_a_users_own_names_a_user(
+    user: str, centre: str, address: str, seconds: int, shard: int
+) -> None:
+    from readiness.store.limits import counter_key
+
+    policy = LimitPolicy.of()
+    now = datetime(2020, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    user_id, centre_id = f"u_{user}", f"c_{centre}"
+    caller = Caller(user_id=user_id, centre_id=centre_id, source_address=address)
+    keys = []
+    for action in LimitedAction:
+        for quota, subject in [*policy.quotas_for(action, caller), (policy.source_submissions, address)]:
+            item = tally(quota, subject, shard if quota.shard_count > 1 else None, now, source_salt="t")
+            assert now.timestamp() < item.expires_at <= now.timestamp() + quota.period_seconds
+            keys.append((quota.scope, counter_key(item)))
+    for scope, key in keys:
+        assert not key["SK"]["S"].startswith("USER")  # begins_with(SK, "USER") is the scoring inputs
+        text = key["PK"]["S"] + key["SK"]["S"]
+        if scope is Scope.USER:
+            assert key["PK"]["S"] == f"USER#{user_id}"  # erased with the user
+        else:
+            assert user_id not in text
+            assert address not in text
