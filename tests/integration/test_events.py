@@ -30,6 +30,8 @@ EXPECTED_STATUS = {
     "list_centre_students": 200,  # no one shares with it: an empty page
     "get_consent": 404,
     "set_consent": 404,
+    "export_user_data": 401,  # a well-formed token of a user who does not exist here
+    "erase_user": 401,
 }
 # not behind the API: EventBridge Scheduler's input and an SQS event (tests/integration/test_reassessment.py)
 BACKGROUND_EVENTS = {"dispatch_reassessments", "reassess_users", "import_linkedin", "authorize_request"}
