@@ -146,10 +146,15 @@ def _runner() -> tuple[Callable[..., StoredResponse], Any]:
     class PackedResponse(BaseIdempotencySerializer):
         """Stores the response packed; Powertools keeps whatever dict to_dict returns."""
 
+        # Base85 (RFC 1924: no quote or backslash, so the JSON Powertools writes needs no escapes)
+        # is 25% over the packed bytes where base64 is 33%: ~45 bytes, which keeps a returning
+        # user's record under 1 KB, one write unit. "packed" (base64) is read from older records.
         def to_dict(self, data: Any) -> dict[str, Any]:
-            return {"packed": base64.b64encode(pack_json(data)).decode("ascii")}
+            return {"p85": base64.b85encode(pack_json(data)).decode("ascii")}
 
         def from_dict(self, data: dict[str, Any]) -> Any:
+            if "p85" in data:
+                return unpack_json(base64.b85decode(data["p85"]))
             return unpack_json(base64.b64decode(data["packed"]))
 
     def mark_replay(response: Any, idempotent_data: Any) -> Any:
