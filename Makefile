@@ -44,8 +44,11 @@ types: venv
 	$(VENV)/bin/mypy
 
 # pytest exits 5 when it collected nothing; that is not a failure of the code under test.
+# The suite runs on one worker a CPU (at most 4: each e2e worker starts a local stack of its own);
+# tests share nothing, so the order they run in, and where, does not matter. PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= auto
 test: lint types browser
-	@set +e; $(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@set +e; $(PY) -m pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --maxprocesses=4) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; rc=0; fi; exit $$rc
 
 unit: venv
