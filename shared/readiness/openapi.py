@@ -11,7 +11,7 @@ from pydantic.json_schema import models_json_schema
 from readiness.activity import ActivityEvent
 from readiness.api import routes
 from readiness.api.models import AssessmentList, ErrorEnvelope, NewAssessment
-from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from readiness.api.pagination import page_parameters
 from readiness.api.requests import IDEMPOTENCY_KEY_HEADER
 from readiness.api.schedule import ScheduleDocument
 from readiness.assessments import Assessment
@@ -531,25 +531,7 @@ def openapi_document() -> dict[str, Any]:
                     "security": [{"userToken": []}],
                     "parameters": [
                         user_id_param,
-                        {
-                            "name": "limit",
-                            "in": "query",
-                            "required": False,
-                            "description": "how many per page",
-                            "schema": {
-                                "type": "integer",
-                                "minimum": 1,
-                                "maximum": MAX_LIMIT,
-                                "default": DEFAULT_LIMIT,
-                            },
-                        },
-                        {
-                            "name": "cursor",
-                            "in": "query",
-                            "required": False,
-                            "description": "`next_cursor` of the previous page (opaque)",
-                            "schema": {"type": "string", "maxLength": 200},
-                        },
+                        *page_parameters(),
                     ],
                     "responses": {
                         "200": _ok("a page of assessments", "AssessmentList"),

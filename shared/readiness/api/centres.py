@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from readiness.api.errors import InvalidRequest
+from readiness.api.pagination import decode_after, encode_cursor, page_query
 from readiness.centres.membership import Membership, StudentEntry
 from readiness.centres.model import CENTRE_ID_PATTERN
 from readiness.errors import FieldError, InvalidSubmission
@@ -17,7 +15,6 @@ from readiness.identity import USER_ID_PATTERN, is_user_id
 from readiness.json_body import read_json_body
 from readiness.result import Band, Confidence
 
-CURSOR_VERSION = 1
 MAX_CONSENT_BODY = 4096
 
 
@@ -114,50 +111,14 @@ def parse_consent_choice(body: bytes) -> ConsentChoice:
 
 
 def encode_student_cursor(after_user_id: str) -> str:
-    document = json.dumps({"v": CURSOR_VERSION, "after": after_user_id}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(document.encode()).decode("ascii").rstrip("=")
+    return encode_cursor(after_user_id)
 
 
 def decode_student_cursor(cursor: str) -> str:
-    problem = InvalidRequest(
-        [FieldError("cursor", "is not a cursor this API issued; start again without it")]
-    )
-    # It only positions a page inside the authenticated centre's roster: a forged one reaches no one else's.
-    if not cursor or len(cursor) > 200:
-        raise problem
-    try:
-        document = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise problem from None
-    if not isinstance(document, dict) or set(document) != {"v", "after"} or document["v"] != CURSOR_VERSION:
-        raise problem
-    after = document["after"]
-    if not isinstance(after, str) or not is_user_id(after):
-        raise problem
-    return after
-
-
-DEFAULT_STUDENTS_LIMIT = 20
-MAX_STUDENTS_LIMIT = 100
+    """The user id a roster page starts after (it positions a page inside the calling centre's roster)."""
+    return decode_after(cursor, is_valid=is_user_id)
 
 
 def student_query(params: dict[str, str]) -> tuple[int, str | None]:
     """``limit`` (1-100, default 20) and ``cursor`` of GET /v1/centres/me/students; all problems at once."""
-    details: list[FieldError] = []
-    limit, after = DEFAULT_STUDENTS_LIMIT, None
-    raw = params.get("limit")
-    if raw not in (None, ""):
-        assert raw is not None
-        if not raw.isdigit() or len(raw) > 4 or not 1 <= int(raw) <= MAX_STUDENTS_LIMIT:
-            details.append(FieldError("limit", f"must be a whole number from 1 to {MAX_STUDENTS_LIMIT}"))
-        else:
-            limit = int(raw)
-    cursor = params.get("cursor")
-    if cursor is not None:
-        try:
-            after = decode_student_cursor(cursor)
-        except InvalidRequest as exc:
-            details += exc.details
-    if details:
-        raise InvalidRequest(details)
-    return limit, after
+    return page_query(params, is_valid=is_user_id)

@@ -16,7 +16,7 @@ from readiness.access.policy import ROUTE_POLICY, AuthorizerName
 from readiness.access.principal import PrincipalKind
 from readiness.access.resolve import HOST_HEADER, KEY_HEADER
 from readiness.api.centres import Consent, ConsentChoice, StudentList
-from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from readiness.api.pagination import page_parameters
 from readiness.centres.aggregates import CohortSummary
 from readiness.centres.model import CENTRE_ID_PATTERN
 from readiness.identity import USER_ID_PATTERN
@@ -183,26 +183,7 @@ def _centre_paths() -> dict[str, Any]:
                 "operationId": "listCentreStudents",
                 "tags": ["centres"],
                 "summary": "Your students who share their results, with their latest scores (secret key)",
-                "parameters": [
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "schema": {
-                            "type": "integer",
-                            "minimum": 1,
-                            "maximum": MAX_LIMIT,
-                            "default": DEFAULT_LIMIT,
-                        },
-                    },
-                    {
-                        "name": "cursor",
-                        "in": "query",
-                        "required": False,
-                        "description": "`next_cursor` of the previous page (opaque)",
-                        "schema": {"type": "string", "maxLength": 200},
-                    },
-                ],
+                "parameters": page_parameters(),
                 "responses": {
                     "200": _ok("a page of students, by user id", "StudentList"),
                     **errors,

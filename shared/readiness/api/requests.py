@@ -18,9 +18,9 @@ from readiness.access.errors import Forbidden, NotYourUser
 from readiness.access.http import principal_of
 from readiness.access.principal import PrincipalKind
 from readiness.api.errors import InvalidRequest, MalformedBody, UnsupportedMediaType
-from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, parse_limit
+from readiness.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, page_query
 from readiness.errors import FieldError
-from readiness.identity import AuthenticationRequired, Credential, VerifiedUser
+from readiness.identity import AuthenticationRequired, Credential, VerifiedUser, is_assessment_id
 from readiness.submission import Submission, parse_submission
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -134,21 +134,7 @@ def acting_for(event: APIGatewayProxyEventV2, user_id: str) -> Credential:
 
 
 def history_query(event: APIGatewayProxyEventV2, user_id: str) -> HistoryQuery:
-    params = event.query_string_parameters or {}
-    details: list[FieldError] = []
-    limit, after = DEFAULT_LIMIT, None
-    try:
-        limit = parse_limit(params.get("limit"))
-    except InvalidRequest as exc:
-        details += exc.details
-    cursor = params.get("cursor")
-    if cursor is not None:
-        try:
-            after = decode_cursor(cursor)
-        except InvalidRequest as exc:
-            details += exc.details
-    if details:
-        raise InvalidRequest(details)
+    limit, after = page_query(event.query_string_parameters or {}, is_valid=is_assessment_id)
     return HistoryQuery(user_id=user_id, limit=limit, after=after)
 
 
