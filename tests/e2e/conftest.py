@@ -10,12 +10,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -325,3 +327,56 @@ def artifacts() -> Path:
         shutil.rmtree(ARTIFACTS, ignore_errors=True)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# ---------------------------------------------------------------- other sites, and centres
+
+
+class LoopbackPage:
+    """A page of another site (a career centre's, say) on its own loopback origin: it serves what
+    ``html()`` returns. ``host`` names the origin (``localhost`` and ``127.0.0.1`` are two origins)."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        page = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                html = page.html().encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(html)))
+                self.end_headers()
+                self.wfile.write(html)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.origin = f"http://{host}:{port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def html(self) -> str:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def centre_command(stack: LocalStackProcess, *args: str, json_output: bool = True) -> dict[str, Any]:
+    """``python -m readiness centre ARGS`` against the stack's table; its JSON output (``json_output``:
+    the command was given ``--json``, or prints it anyway; else an empty document)."""
+    endpoint = (stack.data_dir / "dynamodb-endpoint").read_text().strip()
+    command = ["centre", "--endpoint-url", endpoint, "--table", "ReadinessTable", *args]
+    result = subprocess.run(
+        [sys.executable, "-m", "readiness", *command],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    document: dict[str, Any] = json.loads(result.stdout) if json_output else {}
+    return document

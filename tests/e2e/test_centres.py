@@ -9,48 +9,24 @@ renders for the secret key, which stays in sessionStorage.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import REPO, BrowserPage, LocalStackProcess, open_page
-from tools.local_http import free_port
+from tests.e2e.conftest import BrowserPage, LocalStackProcess, LoopbackPage, centre_command, open_page
 
 pytestmark = pytest.mark.e2e
 
 
-class HostPage:
+class HostPage(LoopbackPage):
     """A centre's own site: one page with the embed snippet, on its own loopback origin."""
 
     def __init__(self, host: str, script_src: str) -> None:
-        self.host = host
         self.script_src = script_src
         self.key = ""
-        port = free_port()
-        page = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                html = page.html().encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(html)))
-                self.end_headers()
-                self.wfile.write(html)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.origin = f"http://{host}:{port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(host)
 
     def html(self) -> str:
         return f"""<!doctype html><html lang="en">
@@ -64,35 +40,6 @@ for (const type of ["readiness:ready", "readiness:completed"]) {{
 </script>
 <script src="{self.script_src}" data-key="{self.key}" async></script>
 </body></html>"""
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-def centre_command(stack: LocalStackProcess, *args: str) -> dict[str, Any]:
-    endpoint = (stack.data_dir / "dynamodb-endpoint").read_text().strip()
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "readiness",
-            "centre",
-            "--endpoint-url",
-            endpoint,
-            "--table",
-            "ReadinessTable",
-            *args,
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    document: dict[str, Any] = json.loads(result.stdout)
-    return document
 
 
 @pytest.fixture

@@ -44,8 +44,7 @@ import schemathesis
 from schemathesis import GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 
-from tests.e2e.conftest import REPO, Http, LocalStackProcess, new_key, submission
-from tests.e2e.test_centres import centre_command
+from tests.e2e.conftest import REPO, Http, LocalStackProcess, centre_command, new_key, submission
 from tools.sam_template import load_template
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

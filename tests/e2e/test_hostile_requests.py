@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import REPO, Http, LocalStackProcess, Response, valid_answers
-from tests.e2e.test_centres import centre_command
+from tests.e2e.conftest import REPO, Http, LocalStackProcess, Response, centre_command, valid_answers
 from tools.local_dynamodb import dynamodb_client
 from tools.local_http import BODY_IDLE_SECONDS
 from tools.sam_template import load_template

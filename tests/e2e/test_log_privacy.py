@@ -23,8 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import REPO, Http, LocalStackProcess
-from tests.e2e.test_centres import centre_command
+from tests.e2e.conftest import REPO, Http, LocalStackProcess, centre_command
 from tests.fixtures_linkedin import ExportOptions, build_export
 from tools.local_dynamodb import dynamodb_client
 from tools.sam_template import load_template

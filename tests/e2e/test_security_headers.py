@@ -8,18 +8,13 @@ Playwright installs in every frame before the page's own scripts run (it is not 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import REPO, BrowserPage, LocalStackProcess, open_page
-from tests.e2e.test_centres import HostPage, centre_command, complete_in_frame
-from tools.local_http import free_port
+from tests.e2e.conftest import BrowserPage, LocalStackProcess, LoopbackPage, centre_command, open_page
+from tests.e2e.test_centres import HostPage, complete_in_frame
 
 pytestmark = pytest.mark.e2e
 
@@ -36,29 +31,12 @@ def policy(header: str) -> dict[str, list[str]]:
     return {name: values for name, *values in (part.split() for part in header.split(";"))}
 
 
-class FramingPage:
+class FramingPage(LoopbackPage):
     """A page on its own loopback origin that frames a URL directly, as a site copying the iframe would."""
 
     def __init__(self, frame_src: str) -> None:
         self.frame_src = frame_src
-        page = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                html = page.html().encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(html)))
-                self.end_headers()
-                self.wfile.write(html)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        port = free_port()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.origin = f"http://localhost:{port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__("localhost")
 
     def html(self) -> str:
         return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Framing</title></head>
@@ -68,23 +46,9 @@ window.frameLoaded = false;
 document.querySelector("iframe").addEventListener("load", () => {{ window.frameLoaded = true; }});
 </script></body></html>"""
 
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 def revoke(stack: LocalStackProcess, centre_id: str) -> None:
-    endpoint = (stack.data_dir / "dynamodb-endpoint").read_text().strip()
-    command = ["centre", "--endpoint-url", endpoint, "--table", "ReadinessTable", "revoke", centre_id]
-    result = subprocess.run(
-        [sys.executable, "-m", "readiness", *command],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+    centre_command(stack, "revoke", centre_id, json_output=False)
 
 
 def watched_page(browser: Any) -> BrowserPage:
