@@ -70,7 +70,7 @@ reassess: venv
 	@$(PY) -m tools.local_stack reassess --data-dir $(DATA_DIR)
 
 bench: venv
-	@for script in bench/*.py; do echo "== $$script"; $(PY) -m bench.$$(basename $$script .py) || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(PY) -m bench.$$(basename $$script .py) || exit 1; done
 
 clean:
 	rm -rf $(VENV) .local .pytest_cache .mypy_cache .ruff_cache .hypothesis test-artifacts

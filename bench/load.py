@@ -27,11 +27,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,11 +43,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench._stack import REPO, StackProcess, free_port, percentile
 from bench.local_latency import activities_for, answers_for
-from tools.local_http import free_port
 from tools.sam_template import load_template
 
-REPO = Path(__file__).resolve().parents[1]
 KINDS = ("submit_new", "submit_returning", "get", "history", "questionnaire")
 MIX = {"submit_new": 0.20, "submit_returning": 0.20, "get": 0.25, "history": 0.20, "questionnaire": 0.15}
 # Raised for the run: every new user of the benchmark comes from 127.0.0.1.
@@ -206,60 +202,18 @@ def schedule(requests: int, seed: int) -> list[str]:
     return kinds
 
 
-class Stack:
+class Stack(StackProcess):
     """`python -m tools.local_stack` on a free loopback port, with a fresh data directory."""
 
     def __init__(self, data_dir: Path, workers: int) -> None:
-        self.port = free_port()
+        port = free_port()
         parameters = load_template(REPO / "template.yaml").parameters
         self.raised = {name: value for name, value in RAISED_LIMITS.items() if name in parameters}
-        command = [sys.executable, "-m", "tools.local_stack", "--port", str(self.port), "--quiet"]
+        command = [sys.executable, "-m", "tools.local_stack", "--port", str(port), "--quiet"]
         command += ["--data-dir", str(data_dir), "--workers", str(workers), "--no-reassess"]
         for name, value in self.raised.items():
             command += ["--parameter", f"{name}={value}"]
-        env = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT_URL"}
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def console(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
-
-    def wait_until_serving(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"the local stack exited:\n{self.console()}")
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                connection.request("GET", "/v1/questionnaire")
-                ok = connection.getresponse().status == 200
-                connection.close()
-                if ok:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise SystemExit(f"the local stack did not answer within {timeout:.0f} s:\n{self.console()}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.log.close()
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest rank: the value below which ``share`` of the values lie."""
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(share * (len(ordered) - 1))))
-    return ordered[rank]
+        super().__init__(command, port)
 
 
 def report(outcomes: list[Outcome], elapsed: float, args: argparse.Namespace, raised: dict[str, str]) -> int:
